@@ -1,0 +1,131 @@
+"""The ``audioflan-ray`` command line (see spec: build, validate, stats, recipes, tasks)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+from audioflan_ray.errors import AudioFlanError, ConfigError
+
+
+def _print_json(obj: dict[str, Any]) -> None:
+    sys.stdout.flush()
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from audioflan_ray import config as config_mod
+
+    overrides = list(args.overrides)
+    if args.force:
+        overrides.append("build.force=true")
+    try:
+        cfg = config_mod.load(args.config, overrides)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    from audioflan_ray.pipeline.build import run_build
+
+    try:
+        result = run_build(cfg)
+    except AudioFlanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    state = "already complete" if result.skipped else f"built in {result.seconds:.1f} s"
+    print(f"{cfg.output.uri}: {state}; `audioflan-ray validate {cfg.output.uri}` checks it", file=sys.stderr)
+    _print_json(result.summary)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from audioflan_ray.storage import StorageOptions
+    from audioflan_ray.validate import validate
+
+    def progress(i: int, n: int, path: str) -> None:
+        if i % 50 == 0 or i == n - 1:
+            print(f"[validate] shard {i + 1}/{n} {path}", file=sys.stderr, flush=True)
+
+    report = validate(args.uri, StorageOptions(endpoint_url=args.endpoint_url), on_shard=progress)
+    for p in report["problems"]:
+        print(f"problem: {p}", file=sys.stderr)
+    _print_json(report)
+    return 0 if report["ok"] else 1
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from audioflan_ray.report import format_table, load_stats, plot
+    from audioflan_ray.storage import StorageOptions
+    from audioflan_ray.tasks.catalog import catalog
+
+    try:
+        stats = load_stats(args.uri, StorageOptions(endpoint_url=args.endpoint_url))
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(format_table(stats))
+    if args.plot:
+        plot(stats, {t: i.domain for t, i in catalog().items()}, args.plot)
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def cmd_recipes(args: argparse.Namespace) -> int:
+    from audioflan_ray.pipeline.plan import tasks_for
+    from audioflan_ray.recipes.base import registry
+
+    for name, cls in registry().items():
+        tasks = ", ".join(t.minor for t in tasks_for(cls, None))
+        print(f"{name:<14} {cls.domain:<7} {tasks}")
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from audioflan_ray.tasks.catalog import catalog
+    from audioflan_ray.tasks.engine import templates
+
+    built = templates()
+    print(f"{'domain':<7} {'side':<13} {'major':<36} {'minor':<42} templates")
+    for minor, info in catalog().items():
+        n = len(built[minor].instructions) if minor in built else 0
+        print(f"{info.domain:<7} {info.side:<13} {info.major:<36} {minor:<42} {n}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="audioflan-ray", description=__doc__)
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build a dataset (no -c: the bundled demo)")
+    b.add_argument("-c", "--config", action="append", help="YAML config; later files override earlier ones")
+    b.add_argument("--force", action="store_true", help="replace a completed build in output.uri")
+    b.add_argument("overrides", nargs="*", help="dotted.key=value overrides")
+    b.set_defaults(fn=cmd_build)
+    for name, fn, helptext in (("validate", cmd_validate, "check a build"), ("stats", cmd_stats, "summarize a build")):
+        s = sub.add_parser(name, help=helptext)
+        s.add_argument("uri")
+        s.add_argument("--endpoint-url", default=None, help="S3-compatible endpoint (else AWS_ENDPOINT_URL)")
+        if name == "stats":
+            s.add_argument("--plot", default=None, metavar="FILE.png")
+        s.set_defaults(fn=fn)
+    sub.add_parser("recipes", help="list source recipes").set_defaults(fn=cmd_recipes)
+    sub.add_parser("tasks", help="list Audio-FLAN tasks").set_defaults(fn=cmd_tasks)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args, extra = p.parse_known_args(argv)
+    if extra:
+        # dotted.key=value overrides may follow or precede -c / --force; anything else is an error
+        if args.command != "build" or any(x.startswith("-") or "=" not in x for x in extra):
+            p.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.overrides = [*args.overrides, *extra]
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    return int(args.fn(args))

@@ -1,0 +1,141 @@
+"""The recipe contract: a corpus in its native layout in, normalized recordings out.
+
+A recipe is one small module per corpus, registered once with ``@register``. Its module docstring is the corpus
+card (where it comes from, licence, native layout, how labels are encoded). ``scan`` reads only the corpus's own
+metadata files and listings; it never opens audio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from audioflan_ray.errors import RecipeError
+from audioflan_ray.storage import Root
+
+#: Metadata fields a recipe may fill; tasks name the ones they require. Values are str, int or float.
+METADATA_FIELDS: dict[str, str] = {
+    "transcript": "what is said in the recording (the corpus's own text)",
+    "speaker": "speaker id as the corpus writes it",
+    "gender": "speaker gender, lower case: male / female / other",
+    "age": "speaker age: years, or the corpus's bucket (e.g. 'twenties')",
+    "accent": "speaker accent in words",
+    "region": "speaker region or origin",
+    "language": "spoken language as an English name (e.g. 'English')",
+    "language_code": "language code as the corpus writes it (e.g. 'en', 'zh-CN')",
+    "emotion": "emotion label in words",
+    "label": "sound event class in words",
+    "genre": "music genre in words",
+    "instrument": "instrument family in words",
+    "instrument_source": "acoustic / electronic / synthetic",
+    "pitch": "MIDI note number",
+    "velocity": "MIDI velocity",
+    "digit": "spoken digit 0-9",
+    "chapter": "book chapter id",
+    "client_id": "anonymous contributor id",
+    "fold": "cross-validation fold as the corpus defines it",
+    "raw_transcript": "un-normalized transcript where the corpus gives both",
+    "qualities": "comma-separated note qualities",
+    "take": "take / repetition index",
+    "up_votes": "validation votes for",
+    "down_votes": "validation votes against",
+}
+
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One audio file of a corpus, normalized."""
+
+    recording_id: str
+    audio: str  # path relative to the corpus root
+    split: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    size: int = 0  # bytes of the source file, for planning
+
+    def __post_init__(self) -> None:
+        if self.split not in SPLITS:
+            raise RecipeError(f"{self.recording_id}: split {self.split!r} is not one of {SPLITS}")
+        unknown = set(self.meta) - set(METADATA_FIELDS)
+        if unknown:
+            raise RecipeError(f"{self.recording_id}: unknown metadata fields {sorted(unknown)}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the corpus that cannot become a recording (quarantined, never silently skipped)."""
+
+    path: str
+    reason: str  # short machine-readable reason, e.g. "missing_audio"
+    message: str
+
+
+class Recipe(ABC):
+    """Maps one corpus's native layout to ``Recording`` rows."""
+
+    name: ClassVar[str]
+    domain: ClassVar[str]  # speech / music / audio
+    source: ClassVar[list[str]]  # Audio-FLAN ``source`` field, e.g. ["audiobook"]
+    provides: ClassVar[frozenset[str]]  # metadata fields it can fill (some rows may lack some)
+    number: ClassVar[int]  # stable <NN> of the Audio-FLAN release layout
+
+    def __init__(self, root: Root, options: dict[str, Any] | None = None):
+        self.root = root
+        self.options = dict(options or {})
+
+    @abstractmethod
+    def scan(self) -> Iterator[Recording | Problem]:
+        """Yield every recording of the corpus (and every problem found), in a deterministic order."""
+
+    def check_layout(self) -> list[str]:
+        """Problems with the root that make a scan pointless (reported with the config errors)."""
+        return []
+
+
+_REGISTRY: dict[str, type[Recipe]] = {}
+
+
+def register(cls: type[Recipe]) -> type[Recipe]:
+    """Class decorator: make a recipe available under its ``name``."""
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise RecipeError(f"recipe name {cls.name!r} registered twice")
+    unknown = set(cls.provides) - set(METADATA_FIELDS)
+    if unknown:
+        raise RecipeError(f"recipe {cls.name}: unknown metadata fields {sorted(unknown)}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def registry() -> dict[str, type[Recipe]]:
+    from audioflan_ray import recipes  # noqa: F401  (imports every recipe module once)
+
+    return dict(sorted(_REGISTRY.items()))
+
+
+def hash_split(key: str, dev_percent: int = 5, test_percent: int = 5) -> str:
+    """The split for corpora that define none: a stable hash of ``key`` (documented per recipe)."""
+    bucket = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) % 100
+    if bucket < test_percent:
+        return "test"
+    if bucket < test_percent + dev_percent:
+        return "dev"
+    return "train"
+
+
+def clean(value: Any) -> Any:
+    """Normalize an empty or whitespace-only label to None (absent), strip strings."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def compact(meta: dict[str, Any]) -> dict[str, Any]:
+    """Drop absent labels so that tasks requiring them do not see them."""
+    return {k: v for k, v in ((k, clean(v)) for k, v in meta.items()) if v is not None}

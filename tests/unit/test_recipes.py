@@ -1,0 +1,276 @@
+"""Recipes against real corpus files: golden scans of the bundled samples, plus layout edge cases built in tmp_path.
+
+Regenerate the goldens with ``python tests/golden/make_golden.py`` and check the diff by eye.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audioflan_ray.recipes.base import Problem, Recording, registry
+from audioflan_ray.storage import Root
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "samples"
+GOLDEN = REPO / "tests" / "golden" / "recipes"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+CORPORA = SHARED / "corpora"
+CV_EN = "cv-corpus-6.1-2020-12-11/en"
+LIBRI_FLAC = SAMPLES / "librispeech/LibriSpeech/test-clean/1089/134686/1089-134686-0000.flac"
+
+
+def scan(name: str, root: Path) -> list[Recording | Problem]:
+    return list(registry()[name](Root(str(root))).scan())
+
+
+def as_dicts(items: list[Recording | Problem]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(item) for item in items]
+
+
+def golden(stem: str) -> list[dict[str, Any]]:
+    lines = (GOLDEN / f"{stem}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def recordings(items: list[Recording | Problem]) -> dict[str, Recording]:
+    return {item.recording_id: item for item in items if isinstance(item, Recording)}
+
+
+def problems(items: list[Recording | Problem]) -> list[tuple[str, str]]:
+    return [(item.path, item.reason) for item in items if isinstance(item, Problem)]
+
+
+# --- golden scans -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["common_voice", "esc50", "fsdd", "librispeech", "ljspeech", "nsynth", "vctk"])
+def test_bundled_sample_matches_golden(name: str) -> None:
+    assert as_dicts(scan(name, SAMPLES / name)) == golden(name)
+
+
+@pytest.mark.parametrize(("stem", "name"), [("gtzan", "gtzan"), ("esc50_shared", "esc50")])
+def test_shared_corpus_matches_golden(stem: str, name: str) -> None:
+    root = CORPORA / name
+    if not root.exists():
+        if name == "gtzan":
+            pytest.skip("../shared/corpora absent: GTZAN is not redistributable")
+        pytest.skip("../shared/corpora absent")
+    assert as_dicts(scan(name, root)) == golden(stem)
+
+
+def test_every_registered_recipe_has_a_golden_file() -> None:
+    missing = [name for name in registry() if not (GOLDEN / f"{name}.jsonl").is_file()]
+    assert missing == []
+
+
+def test_scans_are_sorted_by_recording_id() -> None:
+    for name in ["common_voice", "fsdd", "nsynth", "vctk"]:
+        ids = [r.recording_id for r in scan(name, SAMPLES / name) if isinstance(r, Recording)]
+        assert ids == sorted(ids), name
+
+
+@pytest.mark.parametrize("name", sorted(registry()))
+def test_check_layout_reports_an_empty_folder(name: str, tmp_path: Path) -> None:
+    found = registry()[name](Root(str(tmp_path))).check_layout()
+    assert found and all(isinstance(p, str) and name in p for p in found)
+
+
+@pytest.mark.parametrize("name", ["common_voice", "esc50", "fsdd", "librispeech", "ljspeech", "nsynth", "vctk"])
+def test_check_layout_accepts_the_bundled_sample(name: str) -> None:
+    assert registry()[name](Root(str(SAMPLES / name))).check_layout() == []
+
+
+# --- LibriSpeech --------------------------------------------------------------------------------------------------
+
+
+def _libri_chapter(tmp_path: Path, transcript: str) -> Path:
+    chapter = tmp_path / "LibriSpeech" / "test-clean" / "1089" / "134686"
+    chapter.mkdir(parents=True)
+    shutil.copyfile(LIBRI_FLAC, chapter / "1089-134686-0000.flac")
+    (chapter / "1089-134686.trans.txt").write_text(transcript, encoding="utf-8")
+    return chapter
+
+
+def test_librispeech_missing_final_newline_blank_lines_and_missing_audio(tmp_path: Path) -> None:
+    _libri_chapter(tmp_path, "1089-134686-0000 HE HOPED THERE WOULD BE STEW\n\n1089-134686-0001 STUFF IT INTO YOU")
+    items = scan("librispeech", tmp_path)
+    assert recordings(items)["1089-134686-0000"].meta["transcript"] == "HE HOPED THERE WOULD BE STEW"
+    assert recordings(items)["1089-134686-0000"].split == "test"
+    assert problems(items) == [("LibriSpeech/test-clean/1089/134686/1089-134686-0001.flac", "missing_audio")]
+
+
+def test_librispeech_flac_without_transcript_line(tmp_path: Path) -> None:
+    chapter = _libri_chapter(tmp_path, "1089-134686-0000 HE HOPED\n")
+    shutil.copyfile(LIBRI_FLAC, chapter / "1089-134686-0002.flac")
+    items = scan("librispeech", tmp_path / "LibriSpeech")  # the LibriSpeech folder itself as the root
+    assert list(recordings(items)) == ["1089-134686-0000"]
+    assert problems(items) == [("test-clean/1089/134686/1089-134686-0002.flac", "missing_transcript")]
+
+
+def test_librispeech_speakers_txt_gives_gender(tmp_path: Path) -> None:
+    _libri_chapter(tmp_path, "1089-134686-0000 HE HOPED\n")
+    (tmp_path / "LibriSpeech" / "SPEAKERS.TXT").write_text(
+        "; Some of the speakers have been assigned to subsets.\n"
+        ";ID  |SEX| SUBSET           |MINUTES| NAME\n"
+        "60   | M | train-clean-100  | 20.18 | |CBW|Simon\n"
+        "1089 | M | test-clean | 25.00 | Mike Pelton\n",
+        encoding="utf-8",
+    )
+    meta = recordings(scan("librispeech", tmp_path))["1089-134686-0000"].meta
+    assert meta["gender"] == "male"
+    assert (meta["speaker"], meta["chapter"]) == ("1089", "134686")
+
+
+def test_librispeech_split_from_subset_folder(tmp_path: Path) -> None:
+    for subset, speaker, chapter in [("dev-other", "116", "288045"), ("train-clean-100", "19", "198")]:
+        folder = tmp_path / subset / speaker / chapter
+        folder.mkdir(parents=True)
+        shutil.copyfile(LIBRI_FLAC, folder / f"{speaker}-{chapter}-0000.flac")
+        (folder / f"{speaker}-{chapter}.trans.txt").write_text(f"{speaker}-{chapter}-0000 A B\n", encoding="utf-8")
+    (tmp_path / "other" / "1" / "2").mkdir(parents=True)
+    (tmp_path / "other" / "1" / "2" / "1-2.trans.txt").write_text("", encoding="utf-8")
+    items = scan("librispeech", tmp_path)
+    assert {k: r.split for k, r in recordings(items).items()} == {"116-288045-0000": "dev", "19-198-0000": "train"}
+    assert problems(items) == [("other/1/2/1-2.trans.txt", "bad_layout")]
+
+
+# --- VCTK ---------------------------------------------------------------------------------------------------------
+
+
+def test_vctk_092_layout_uses_mic1_and_p_prefixed_speaker_info(tmp_path: Path) -> None:
+    wavs = tmp_path / "wav48_silence_trimmed" / "p255"
+    wavs.mkdir(parents=True)
+    for mic in ["mic1", "mic2"]:
+        shutil.copyfile(LIBRI_FLAC, wavs / f"p255_367_{mic}.flac")
+    shutil.copyfile(LIBRI_FLAC, wavs / "p255_368_mic1.flac")  # no txt
+    (tmp_path / "txt" / "p255").mkdir(parents=True)
+    shutil.copyfile(SAMPLES / "vctk/VCTK-Corpus/txt/p255/p255_367.txt", tmp_path / "txt/p255/p255_367.txt")
+    (tmp_path / "speaker-info.txt").write_text(
+        "ID  AGE  GENDER  ACCENTS  REGION  COMMENTS\np255  19  M    Scottish  Galloway  (a comment)\n",
+        encoding="utf-8",
+    )
+    items = scan("vctk", tmp_path)
+    rec = recordings(items)["p255_367"]
+    assert rec.audio == "wav48_silence_trimmed/p255/p255_367_mic1.flac"
+    assert rec.meta["region"] == "Galloway" and rec.meta["age"] == 19 and rec.meta["gender"] == "male"
+    assert problems(items) == [("wav48_silence_trimmed/p255/p255_368_mic1.flac", "missing_transcript")]
+
+
+# --- Common Voice -------------------------------------------------------------------------------------------------
+
+
+def _cv_locale(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A copy of the bundled en locale; returns it and its validated.tsv lines (header first, CRLF kept)."""
+    locale = tmp_path / "cv-corpus-x" / "en"
+    shutil.copytree(SAMPLES / "common_voice" / CV_EN, locale)
+    lines = (locale / "validated.tsv").read_bytes().decode().splitlines(keepends=True)
+    return locale, lines
+
+
+def test_common_voice_split_files_assign_splits(tmp_path: Path) -> None:
+    locale, lines = _cv_locale(tmp_path)
+    (locale / "train.tsv").write_text(lines[0] + lines[1], encoding="utf-8")
+    (locale / "test.tsv").write_text(lines[0] + lines[2] + lines[3], encoding="utf-8")
+    items = scan("common_voice", tmp_path / "cv-corpus-x")
+    splits = {r.recording_id: r.split for r in recordings(items).values()}
+    first, second, third = (line.split("\t")[1].removesuffix(".mp3") for line in lines[1:4])
+    assert (splits[first], splits[second], splits[third]) == ("train", "test", "test")
+    assert sum(s == "train" for s in splits.values()) == 13  # the 12 clips only in validated.tsv + 1
+    assert len(splits) == 15 and problems(items) == []
+
+
+def test_common_voice_empty_gender_is_absent_and_no_speaker(tmp_path: Path) -> None:
+    items = scan("common_voice", SAMPLES / "common_voice" / CV_EN)  # a single locale folder as the root
+    unlabeled = recordings(items)["common_voice_en_17294344"]  # gender, age and accent cells are empty
+    assert not {"gender", "age", "accent", "speaker"} & set(unlabeled.meta)
+    assert unlabeled.meta["language"] == "English" and unlabeled.meta["up_votes"] == 2
+    assert recordings(items)["common_voice_en_78545"].meta["gender"] == "female"
+
+
+def test_common_voice_zh_cn_province_code_goes_to_region() -> None:
+    meta = recordings(scan("common_voice", SAMPLES / "common_voice"))["common_voice_zh-CN_22075038"].meta
+    assert meta["region"] == "360000" and "accent" not in meta
+    assert (meta["language"], meta["language_code"]) == ("Chinese", "zh-CN")
+
+
+def test_common_voice_missing_clip_and_csv_quoted_sentence(tmp_path: Path) -> None:
+    locale, lines = _cv_locale(tmp_path)
+    cells = lines[1].split("\t")
+    quoted = [*cells[:2], '"He saw cinema as ""plastic art in motion""."', *cells[3:]]
+    literal = [cells[0], "common_voice_en_1.mp3", '"Quote" marks stay.', *cells[3:]]
+    (locale / "clips" / "common_voice_en_1.mp3").unlink(missing_ok=True)
+    (locale / "validated.tsv").write_text(lines[0] + "\t".join(quoted) + "\t".join(literal), encoding="utf-8")
+    items = scan("common_voice", locale)
+    assert recordings(items)[cells[1].removesuffix(".mp3")].meta["transcript"] == (
+        'He saw cinema as "plastic art in motion".'
+    )
+    assert problems(items) == [("clips/common_voice_en_1.mp3", "missing_audio")]
+
+
+# --- FSDD ---------------------------------------------------------------------------------------------------------
+
+
+def test_fsdd_take_index_rule_unknown_speaker_and_bad_name(tmp_path: Path) -> None:
+    (tmp_path / "recordings").mkdir()
+    source = SAMPLES / "fsdd" / "recordings" / "7_theo_0.wav"
+    for name in ["7_theo_4.wav", "7_theo_5.wav", "7_theo_49.wav", "7_alice_0.wav", "seven.wav"]:
+        shutil.copyfile(source, tmp_path / "recordings" / name)
+    items = scan("fsdd", tmp_path)
+    recs = recordings(items)
+    assert {k: r.split for k, r in recs.items()} == {
+        "7_alice_0": "test",
+        "7_theo_4": "test",
+        "7_theo_5": "train",
+        "7_theo_49": "train",
+    }
+    assert recs["7_theo_49"].meta["take"] == 49 and recs["7_theo_49"].meta["transcript"] == "seven"
+    assert recs["7_theo_4"].meta["accent"] == "American"
+    assert not {"gender", "accent"} & set(recs["7_alice_0"].meta)
+    assert problems(items) == [("recordings/seven.wav", "bad_filename")]
+
+
+# --- GTZAN --------------------------------------------------------------------------------------------------------
+
+
+def test_gtzan_au_files_duplicates_and_stray_files(tmp_path: Path) -> None:
+    source = SAMPLES / "fsdd" / "recordings" / "7_theo_0.wav"  # stand-in bytes: a scan never opens audio
+    for rel in ["genres/jazz/jazz.00054.wav", "genres/jazz/jazz.00054.au", "genres/hiphop/hiphop.00001.au"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, tmp_path / rel)
+    shutil.copyfile(source, tmp_path / "genres" / "stray.wav")
+    (tmp_path / "genres" / "input.mf").write_text("genres/jazz/jazz.00054.au\tjazz\n", encoding="utf-8")
+    items = scan("gtzan", tmp_path)
+    recs = recordings(items)
+    assert {k: (r.audio, r.meta["genre"]) for k, r in recs.items()} == {
+        "hiphop.00001": ("genres/hiphop/hiphop.00001.au", "hiphop"),
+        "jazz.00054": ("genres/jazz/jazz.00054.wav", "jazz"),
+    }
+    assert problems(items) == [("genres/jazz/jazz.00054.au", "duplicate"), ("genres/stray.wav", "bad_layout")]
+
+
+# --- ESC-50, NSynth -----------------------------------------------------------------------------------------------
+
+
+def test_esc50_row_without_clip_and_clip_without_row(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES / "esc50", tmp_path, dirs_exist_ok=True)
+    with (tmp_path / "meta" / "esc50.csv").open("a", encoding="utf-8") as f:
+        f.write("5-156999-C-19.wav,5,19,thunderstorm,False,156999,C\n")
+    shutil.copyfile(tmp_path / "audio" / "1-100032-A-0.wav", tmp_path / "audio" / "9-1-A-0.wav")
+    items = scan("esc50", tmp_path)
+    assert list(recordings(items)) == ["1-100032-A-0"]
+    assert problems(items) == [("audio/5-156999-C-19.wav", "missing_audio"), ("audio/9-1-A-0.wav", "missing_label")]
+
+
+def test_nsynth_split_folder_as_root_and_valid_is_dev(tmp_path: Path) -> None:
+    single = scan("nsynth", SAMPLES / "nsynth" / "nsynth-test")
+    assert {r.split for r in recordings(single).values()} == {"test"}
+    assert recordings(single)["guitar_acoustic_010-060-100"].audio == "audio/guitar_acoustic_010-060-100.wav"
+    shutil.copytree(SAMPLES / "nsynth" / "nsynth-test", tmp_path / "nsynth-valid")
+    assert {r.split for r in recordings(scan("nsynth", tmp_path)).values()} == {"dev"}
+    assert registry()["nsynth"](Root(str(tmp_path / "nsynth-valid" / "audio"))).check_layout()
