@@ -268,13 +268,14 @@ def validate(cfg: Config) -> list[str]:
         if src.recipe not in recipes:
             problems.append(f"{where}.recipe: unknown recipe {src.recipe!r} (known: {', '.join(recipes)})")
             continue
-        if src.root.startswith("s3://"):
-            continue  # checked when the plan lists it: a HEAD per source here would need credentials early
-        root = Root(src.root, options)
-        if not root.isdir():
-            problems.append(f"{where}.root: {src.root} does not exist or is not a folder")
-            continue
-        problems.extend(f"{where}: {p}" for p in recipes[src.recipe](root, src.options).check_layout())
+        try:
+            root = Root(src.root, options)
+            if not root.isdir():
+                problems.append(f"{where}.root: {src.root} does not exist or is not a folder")
+                continue
+            problems.extend(f"{where}: {p}" for p in recipes[src.recipe](root, src.options).check_layout())
+        except Exception as exc:  # e.g. no credentials or no route to the S3 endpoint
+            problems.append(f"{where}.root: cannot read {src.root}: {type(exc).__name__}: {exc}")
     for dom in DOMAINS:
         rate = getattr(cfg.audio.sample_rate, dom)
         if not 4000 <= rate <= 192000:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import posixpath
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import fsspec
@@ -33,12 +35,53 @@ def filesystem(uri: str, options: StorageOptions | None = None) -> tuple[fsspec.
     """Return the filesystem for ``uri`` and the path of ``uri`` within it."""
     protocol, path = split_uri(uri)
     if protocol == "s3":
-        kwargs: dict[str, Any] = {}
         endpoint = (options.endpoint_url if options else None) or os.environ.get("AWS_ENDPOINT_URL")
-        if endpoint:
-            kwargs["client_kwargs"] = {"endpoint_url": endpoint}
-        return fsspec.filesystem("s3", **kwargs), path
+        return _s3(endpoint), path
     return fsspec.filesystem("file"), path
+
+
+@lru_cache(maxsize=8)
+def _s3(endpoint: str | None) -> fsspec.AbstractFileSystem:
+    kwargs: dict[str, Any] = {
+        # Throttling (SlowDown, 503) and 5xx are retried with adaptive backoff by botocore.
+        "config_kwargs": {"retries": {"max_attempts": 10, "mode": "adaptive"}},
+        # A build lists each prefix once; a stale listing cache would hide objects written since.
+        "use_listings_cache": False,
+        "skip_instance_cache": True,
+    }
+    if endpoint:
+        kwargs["client_kwargs"] = {"endpoint_url": endpoint}
+    return fsspec.filesystem("s3", **kwargs)
+
+
+def parallel_find(fs: fsspec.AbstractFileSystem, base: str, workers: int = 32, target: int = 64) -> dict[str, int]:
+    """Every file below ``base`` with its size, listing sub-prefixes concurrently.
+
+    One recursive S3 listing is a single chain of 1,000-key pages; splitting it by prefix (corpora are laid out by
+    speaker, chapter, genre...) lets many listings run at once.
+    """
+    files: dict[str, int] = {}
+    prefixes = [base]
+    for _ in range(3):  # expand a few levels until there are enough prefixes to spread over the workers
+        if len(prefixes) >= target:
+            break
+        nxt = []
+        with ThreadPoolExecutor(workers) as pool:
+            for entries in pool.map(lambda p: fs.ls(p, detail=True), prefixes):
+                for e in entries:
+                    if e.get("type") == "directory":
+                        nxt.append(e["name"].rstrip("/"))
+                    else:
+                        files[e["name"]] = int(e.get("size") or 0)
+        prefixes = nxt
+        if not prefixes:
+            return files
+    with ThreadPoolExecutor(workers) as pool:
+        for found in pool.map(lambda p: fs.find(p, detail=True), prefixes):
+            for name, info in found.items():
+                if info.get("type") != "directory":
+                    files[name] = int(info.get("size") or 0)
+    return files
 
 
 def join_uri(base: str, *parts: str) -> str:
@@ -84,13 +127,12 @@ class Root:
         base = self.abs(rel)
         if not self.fs.exists(base):
             return {}
-        found = self.fs.find(base, detail=True)
-        out = {}
-        for p, info in found.items():
-            if info.get("type") == "directory" or not p.endswith(suffix):
-                continue
-            out[self.rel(p)] = int(info.get("size") or 0)
-        return dict(sorted(out.items()))
+        if self.protocol == "s3":
+            sizes = parallel_find(self.fs, base)
+        else:
+            found = self.fs.find(base, detail=True)
+            sizes = {p: int(i.get("size") or 0) for p, i in found.items() if i.get("type") != "directory"}
+        return dict(sorted((self.rel(p), s) for p, s in sizes.items() if p.endswith(suffix)))
 
     def ls_dirs(self, rel: str = "") -> list[str]:
         """Names of the sub-folders of ``rel``, sorted."""

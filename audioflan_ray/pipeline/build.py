@@ -115,9 +115,12 @@ def _run_ray(cfg: Config, plan_files: list[str], committer: Committer, planned: 
     handle = start_counter(ray.get_runtime_context().namespace)
     fs, _ = filesystem(cfg.output.uri, StorageOptions(endpoint_url=cfg.storage.endpoint_url))
     paths = [p[len("s3://") :] if p.startswith("s3://") else p for p in plan_files]
-    ds = ray.data.read_parquet(
-        paths, filesystem=fs if plan_files[0].startswith("s3://") else None, override_num_blocks=len(paths)
-    )
+    pa_fs = None
+    if plan_files[0].startswith("s3://"):
+        from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+        pa_fs = PyFileSystem(FSSpecHandler(fs))
+    ds = ray.data.read_parquet(paths, filesystem=pa_fs, override_num_blocks=len(paths))
     columns = list(PLAN_COLUMNS)
     for stage in STAGES:
         columns = check_columns((stage,), tuple(columns))

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from audioflan_ray import __version__
 from audioflan_ray.config import Config
+from audioflan_ray.errors import RecipeError
 from audioflan_ray.recipes.base import Problem, Recording, registry
 from audioflan_ray.storage import Root, StorageOptions
 from audioflan_ray.tasks.engine import Template, templates
@@ -124,6 +125,8 @@ def make_plan(cfg: Config) -> Plan:
                 current = []
         if current:
             rows_by_unit.append(current)
+        if count == 0 and not any(p["dataset"] == src.recipe for p in problems):
+            raise RecipeError(f"source {src.recipe} at {src.root}: no recordings found (is this the corpus root?)")
         recordings[src.recipe] = recordings.get(src.recipe, 0) + count
     from audioflan_ray.pipeline.stages import PLAN_COLUMNS, schema_of
 
