@@ -78,7 +78,7 @@ class AudioConfig:
 
 @dataclass(kw_only=True)
 class StageConfig:
-    batch_size: int = 8
+    batch_size: int = 16
     """Rows per batch handed to each stage."""
     actors: int = 0
     """0 runs the stage as Ray tasks (fused with its neighbours); N > 0 runs it on a fixed pool of N actors."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -148,6 +149,15 @@ class Root:
 
     def read_text(self, rel: str, encoding: str = "utf-8") -> str:
         return self.read_bytes(rel).decode(encoding)
+
+    def read_many(self, rels: list[str], encoding: str = "utf-8", workers: int = 32) -> Iterator[tuple[str, str]]:
+        """(rel, text) for each path, in order; object stores are read concurrently (many small index files)."""
+        if self.protocol != "s3":
+            for rel in rels:
+                yield rel, self.read_text(rel, encoding)
+            return
+        with ThreadPoolExecutor(workers) as pool:
+            yield from zip(rels, pool.map(lambda r: self.read_text(r, encoding), rels), strict=True)
 
     def write_bytes_atomic(self, rel: str, data: bytes) -> None:
         """Write so that a reader sees either nothing or the whole object."""

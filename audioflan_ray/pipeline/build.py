@@ -11,7 +11,7 @@ from typing import Any
 from audioflan_ray.config import Config, redacted
 from audioflan_ray.errors import AudioFlanError
 from audioflan_ray.pipeline.plan import build_id, make_plan
-from audioflan_ray.pipeline.stages import PLAN_COLUMNS, STAGES, check_columns
+from audioflan_ray.pipeline.stages import PLAN_COLUMNS, STAGES
 from audioflan_ray.sink.commit import MANIFEST, Committer
 from audioflan_ray.storage import Root, StorageOptions
 
@@ -93,38 +93,31 @@ def run_build(cfg: Config, temp_dir: str | None = None) -> BuildResult:
     if not plan_files:
         committer.commit([])
     else:
-        _run_ray(cfg, plan_files, committer, sum(t.num_rows for t in plan.units), temp_dir)
+        _run_ray(cfg, plan.units, committer, sum(t.num_rows for t in plan.units), temp_dir)
     assert committer.result is not None
     out.remove_tree("_plan")
     return BuildResult(committer.result, False, time.monotonic() - start)
 
 
-def _run_ray(cfg: Config, plan_files: list[str], committer: Committer, planned: int, temp_dir: str | None) -> None:
+def _run_ray(cfg: Config, plan_tables: list[Any], committer: Committer, planned: int, temp_dir: str | None) -> None:
     import ray
     from ray.data import DataContext
 
-    from audioflan_ray.pipeline.ray_adapter import apply_stage, init_ray
+    from audioflan_ray.pipeline.ray_adapter import apply_stages, init_ray
     from audioflan_ray.progress import ProgressPrinter, start_counter
     from audioflan_ray.sink.datasink import WebDatasetSink
-    from audioflan_ray.storage import filesystem
 
     init_ray(cfg, temp_dir)
     ctx = DataContext.get_current()
     ctx.enable_progress_bars = False  # unreadable under `ray job submit` (ray#46826); we print our own lines
     ctx.print_on_execution_start = False
     handle = start_counter(ray.get_runtime_context().namespace)
-    fs, _ = filesystem(cfg.output.uri, StorageOptions(endpoint_url=cfg.storage.endpoint_url))
-    paths = [p[len("s3://") :] if p.startswith("s3://") else p for p in plan_files]
-    pa_fs = None
-    if plan_files[0].startswith("s3://"):
-        from pyarrow.fs import FSSpecHandler, PyFileSystem
-
-        pa_fs = PyFileSystem(FSSpecHandler(fs))
-    ds = ray.data.read_parquet(paths, filesystem=pa_fs, override_num_blocks=len(paths))
-    columns = list(PLAN_COLUMNS)
-    for stage in STAGES:
-        columns = check_columns((stage,), tuple(columns))
-        ds = apply_stage(ds, stage, cfg, columns)
+    # One block per plan unit: every unit is one task end to end (stages fused with the write), so all cores work
+    # and a write task holds one unit, not the whole build. (Reading the small unit files back with read_parquet
+    # would pack them into one block; from_items of their names would bundle them into one task.) The same units
+    # are stored under _plan/ for the record.
+    ds: Any = ray.data.from_arrow(plan_tables)
+    ds = apply_stages(ds, STAGES, cfg, list(PLAN_COLUMNS))
     with ProgressPrinter(handle, planned, cfg.ray.progress_interval_s):
         ds.write_datasink(WebDatasetSink(committer))
     # write_datasink ran on_write_complete on a copy in some Ray versions; the committed manifest is the truth.

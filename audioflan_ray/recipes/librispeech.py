@@ -57,11 +57,14 @@ class LibriSpeech(Recipe):
     def scan(self) -> Iterator[Recording | Problem]:
         base = self._base()
         genders = self._genders(base)
-        flacs = self.root.find(base, ".flac")
+        listing = self.root.find(base)  # one listing for both kinds of file
+        flacs = {p: s for p, s in listing.items() if p.endswith(".flac")}
+        transcripts = [p for p in listing if p.endswith(".trans.txt")]
+        texts = dict(self.root.read_many(transcripts))  # fetched concurrently on object storage
         named: set[str] = set()
         recordings: list[Recording] = []
         problems: list[Problem] = []
-        for trans in self.root.find(base, ".trans.txt"):
+        for trans in transcripts:
             parts = trans[len(base) :].split("/")
             split = next((s for prefix, s in _SPLIT_PREFIXES if parts[0].startswith(prefix)), None)
             if len(parts) != 4 or split is None:
@@ -69,7 +72,7 @@ class LibriSpeech(Recipe):
                 continue
             _, speaker, chapter, _ = parts
             folder = posixpath.dirname(trans)
-            for line_no, line in enumerate(self.root.read_text(trans).splitlines(), 1):
+            for line_no, line in enumerate(texts[trans].splitlines(), 1):
                 if not line.strip():
                     continue
                 fields = line.strip().split(None, 1)
