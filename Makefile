@@ -49,7 +49,9 @@ lint: install-test
 	$(BIN)/mypy
 
 bench: install-test
+	$(BIN)/pip install -q -r bench/requirements.txt
 	$(OFFLINE) $(BIN)/python bench/throughput.py
+	$(OFFLINE) $(BIN)/python bench/s3_listing.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

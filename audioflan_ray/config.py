@@ -63,17 +63,65 @@ class SampleRateConfig:
 
 
 @dataclass(kw_only=True)
+class SegmentConfig:
+    mode: str = "equal"
+    """How recordings longer than ``audio.max_duration_s`` are cut: ``equal`` (the fewest equal windows no longer
+    than it), ``fixed`` (``length_s`` windows every ``hop_s``, ``tail`` policy) or ``silence`` (at pauses, segments
+    of ``min_s``..``audio.max_duration_s``). Segments a corpus gives (metadata ``segments``) are always used as is."""
+    length_s: float = 10.0
+    hop_s: float | None = None
+    """Hop between fixed windows (null: no overlap)."""
+    tail: str = "merge"
+    """Fixed windows: what to do with the remainder: ``drop``, ``keep`` or ``merge`` (into the previous window when
+    shorter than ``min_tail_s``)."""
+    min_tail_s: float = 1.0
+    min_s: float = 2.0
+    """Silence mode: the shortest segment (the last one may be shorter only if the whole recording is)."""
+    pause_s: float = 0.15
+    """Silence mode: the shortest pause to cut at."""
+
+
+@dataclass(kw_only=True)
+class QualityConfig:
+    """Filters on the metrics measured on every segment (null: off). A segment that fails one is quarantined with
+    the reason (too_quiet, mostly_silent, clipping, low_snr) and counted in rows and seconds."""
+
+    min_rms_dbfs: float | None = None
+    max_clipping_ratio: float | None = None
+    max_silence_ratio: float | None = None
+    min_snr_db: float | None = None
+    normalize_lufs: float | None = None
+    """Scale every segment to this integrated loudness (ITU-R BS.1770), peak kept under -1 dBFS."""
+
+
+@dataclass(kw_only=True)
+class FeaturesConfig:
+    kind: str | None = None
+    """``log_mel`` or ``fbank`` (Kaldi-compatible) to store a ``features.npy`` member beside every audio member."""
+    n_mels: int = 80
+
+
+@dataclass(kw_only=True)
 class AudioConfig:
     sample_rate: SampleRateConfig = field(default_factory=SampleRateConfig)
     """Target sample rate per domain (Hz). 16 kHz matches the speech/audio encoders instruction models use."""
+    task_sample_rate: dict[str, int] = field(default_factory=dict)
+    """Rate (Hz) for a task that needs another than its domain's, by minor task name (e.g. the high-rate target
+    of a super-resolution pair); its instances carry audio resampled from the source to that rate."""
     resampler: str = "soxr"
     """CPU resampler: ``soxr`` (default) or ``torchaudio``."""
-    channel: str = "mix"
-    """Multi-channel input: ``mix`` (average to mono) or a channel index as a string, e.g. ``"0"``."""
+    channel: str | int = "mix"
+    """Multi-channel input: ``mix`` (average to mono) or the index of the channel to keep."""
     max_duration_s: float = 30.0
     """Recordings longer than this are cut into equal windows no longer than it."""
     min_duration_s: float = 0.1
     """Clips (or windows) shorter than this are quarantined as ``too_short``."""
+    device: str = "cpu"
+    """Where resampling and features run: ``cpu``, or ``cuda`` (batched in the ``dsp`` stage; give that stage a
+    fixed actor pool with ``num_gpus``). Without a GPU at run time, ``cuda`` falls back to the CPU with a warning."""
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
 
 
 @dataclass(kw_only=True)
@@ -190,7 +238,15 @@ def _build(tp: Any, value: Any, where: str, problems: list[str]) -> Any:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if value is None:
             return None
-        return _build(args[0], value, where, problems)
+        tried: list[str] = []
+        for arg in args:  # the first member type the value fits
+            attempt: list[str] = []
+            built = _build(arg, value, where, attempt)
+            if not attempt:
+                return built
+            tried.extend(attempt)
+        problems.append(tried[0] if len(tried) == 1 else f"{where}: {value!r} fits none of {tp}")
+        return None
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             problems.append(f"{where or 'config'}: expected a mapping, got {type(value).__name__}")
@@ -282,8 +338,26 @@ def validate(cfg: Config) -> list[str]:
             problems.append(f"audio.sample_rate.{dom}: {rate} Hz is outside 4000..192000")
     if cfg.audio.resampler not in ("soxr", "torchaudio"):
         problems.append(f"audio.resampler: {cfg.audio.resampler!r} is not one of soxr, torchaudio")
-    if cfg.audio.channel != "mix" and not cfg.audio.channel.isdigit():
+    if cfg.audio.channel != "mix" and not str(cfg.audio.channel).isdigit():
         problems.append(f"audio.channel: {cfg.audio.channel!r} is neither 'mix' nor a channel index")
+    for task, rate in cfg.audio.task_sample_rate.items():
+        if task not in known_tasks:
+            problems.append(f"audio.task_sample_rate: unknown task {task!r}")
+        if not 4000 <= rate <= 192000:
+            problems.append(f"audio.task_sample_rate.{task}: {rate} Hz is outside 4000..192000")
+    seg = cfg.audio.segment
+    if seg.mode not in ("equal", "fixed", "silence"):
+        problems.append(f"audio.segment.mode: {seg.mode!r} is not one of equal, fixed, silence")
+    if seg.tail not in ("drop", "keep", "merge"):
+        problems.append(f"audio.segment.tail: {seg.tail!r} is not one of drop, keep, merge")
+    if seg.mode == "fixed" and seg.length_s > cfg.audio.max_duration_s:
+        problems.append("audio.segment.length_s: longer than audio.max_duration_s")
+    if seg.mode == "silence" and not 0 < seg.min_s < cfg.audio.max_duration_s:
+        problems.append("audio.segment.min_s: must be > 0 and below audio.max_duration_s")
+    if cfg.audio.device not in ("cpu", "cuda"):
+        problems.append(f"audio.device: {cfg.audio.device!r} is not one of cpu, cuda")
+    if cfg.audio.features.kind not in (None, "log_mel", "fbank"):
+        problems.append(f"audio.features.kind: {cfg.audio.features.kind!r} is not one of null, log_mel, fbank")
     if cfg.audio.max_duration_s <= cfg.audio.min_duration_s:
         problems.append("audio.max_duration_s: must be greater than audio.min_duration_s")
     if cfg.output.shard_max_bytes < 1024:

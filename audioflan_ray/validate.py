@@ -42,9 +42,17 @@ def _structure(value: Any) -> Any:
     return type(value).__name__ if value is not None else "null"
 
 
-def check_record(key: str, rec: Any, members: dict[str, bytes], sample_rates: dict[str, int], add: Any) -> float:
+def check_record(
+    key: str,
+    rec: Any,
+    members: dict[str, bytes],
+    sample_rates: dict[str, int],
+    add: Any,
+    task_rates: dict[str, int] | None = None,
+) -> float:
     """Check one sample; returns its audio seconds."""
     tasks = catalog()
+    task_rates = task_rates or {}
     where = f"sample {key}"
     if not KEY_RE.match(key):
         add(f"{where}: key has characters outside [A-Za-z0-9_-]")
@@ -74,6 +82,19 @@ def check_record(key: str, rec: Any, members: dict[str, bytes], sample_rates: di
     other = rec.get("other")
     if not isinstance(other, dict) or not {"dataset", "recording_id", "start_s", "end_s"} <= set(other):
         add(f"{where}: other must hold dataset, recording_id, start_s, end_s")
+    if isinstance(other, dict) and other.get("features") is not None:
+        feats = members.get(str(other["features"]))
+        if feats is None:
+            add(f"{where}: features member {key}.{other['features']} is missing")
+        else:
+            try:
+                import numpy as np
+
+                arr = np.load(io.BytesIO(feats), allow_pickle=False)
+                if arr.ndim != 2 or not np.isfinite(arr).all():
+                    add(f"{where}: features are not a finite [frames, bins] matrix")
+            except ValueError as exc:
+                add(f"{where}: features do not load as .npy: {exc}")
     refs = AUDIO_REF.findall(str(rec.get("input", ""))) + AUDIO_REF.findall(str(rec.get("output", "")))
     for ref in refs:
         if ref not in audio:
@@ -111,7 +132,8 @@ def check_record(key: str, rec: Any, members: dict[str, bytes], sample_rates: di
         except Exception as exc:
             add(f"{where}: {suffix} does not decode: {exc}")
             continue
-        want = sample_rates.get(str(rec.get("domain")))
+        minor = ((rec.get("task_type") or {}).get("minor") or [""])[0]
+        want = task_rates.get(minor) or sample_rates.get(str(rec.get("domain")))
         if want and flac["sample_rate"] != want:
             add(f"{where}: {suffix} at {flac['sample_rate']} Hz, config says {want}")
         if flac["channels"] != 1:
@@ -140,7 +162,9 @@ def validate(
         return {**report, "problems": problems.items, "num_problems": problems.count}
     if manifest.get("format") != FORMAT:
         problems.add(f"{MANIFEST}: format {manifest.get('format')!r} != {FORMAT!r}")
-    rates = (manifest.get("config", {}).get("audio", {}) or {}).get("sample_rate", {}) or {}
+    audio_cfg = manifest.get("config", {}).get("audio", {}) or {}
+    rates = audio_cfg.get("sample_rate", {}) or {}
+    task_rates = audio_cfg.get("task_sample_rate", {}) or {}
     keys: set[str] = set()
     folder_shape: dict[str, tuple[Any, Any]] = {}
     total_instances, total_seconds = 0, 0.0
@@ -175,7 +199,9 @@ def validate(
                 except ValueError as exc:
                     problems.add(f"shard {path}: sample {key} json does not parse: {exc}")
                     continue
-                total_seconds += check_record(key, rec, members, rates, lambda m, p=path: problems.add(f"{p}: {m}"))
+                total_seconds += check_record(
+                    key, rec, members, rates, lambda m, p=path: problems.add(f"{p}: {m}"), task_rates
+                )
                 shape = (sorted(members), _structure({k: v for k, v in rec.items() if k != "audio"}))
                 if folder not in folder_shape:
                     folder_shape[folder] = shape

@@ -48,8 +48,8 @@ def wav_missing_bytes(data: bytes) -> int:
     return 0
 
 
-def to_mono(audio: np.ndarray, channel: str = "mix") -> np.ndarray:
-    """[frames, channels] -> [frames]: average the channels, or keep one (``channel`` is an index string)."""
+def to_mono(audio: np.ndarray, channel: str | int = "mix") -> np.ndarray:
+    """[frames, channels] -> [frames]: average the channels, or keep the one at index ``channel``."""
     if audio.ndim == 1:
         return audio
     if channel == "mix":

@@ -87,6 +87,11 @@ def apply_stages(ds: Dataset, stages: tuple[Stage, ...], cfg: Config, columns: l
             cols.append(columns)
         sc = stage_config(cfg, chain[0])
         names = "+".join(s.name for s in chain)
+        num_gpus = sc.num_gpus
+        if num_gpus > 0 and not ray.cluster_resources().get("GPU"):
+            # The same config must run where there is no GPU: the stage's device falls back to the CPU too.
+            log.warning("stage %s asks for num_gpus=%s but the cluster has no GPU: running it on CPUs", names, num_gpus)
+            num_gpus = 0
         common: dict[str, Any] = {"batch_size": sc.batch_size, "batch_format": "pyarrow", "num_cpus": sc.num_cpus}
         if sc.actors > 0:
             log.info(
@@ -94,7 +99,7 @@ def apply_stages(ds: Dataset, stages: tuple[Stage, ...], cfg: Config, columns: l
                 names,
                 sc.actors,
                 sc.num_cpus,
-                sc.num_gpus,
+                num_gpus,
                 sc.batch_size,
             )
             # A fixed pool: GPU pools do not autoscale (ray#59144), and a fixed size keeps the job predictable.
@@ -102,7 +107,7 @@ def apply_stages(ds: Dataset, stages: tuple[Stage, ...], cfg: Config, columns: l
                 StageActor,
                 fn_constructor_args=(chain, cfg, cols),
                 compute=ActorPoolStrategy(min_size=sc.actors, max_size=sc.actors),
-                num_gpus=sc.num_gpus,
+                num_gpus=num_gpus,
                 **common,
             )
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "seg_count": pa.int64(),
     "start_s": pa.float64(),
     "end_s": pa.float64(),
+    "quality": pa.string(),  # JSON: the segment's quality metrics
+    "features": pa.binary(),  # .npy bytes, when audio.features.kind is set
+    "alt": pa.map_(pa.int64(), pa.binary()),  # other rates some tasks need: float32 samples, then FLAC
     "flac": pa.binary(),
     "key": pa.string(),
     "folder": pa.string(),
@@ -67,6 +71,7 @@ PLAN_COLUMNS = (
     "error",
 )
 
+log = logging.getLogger(__name__)
 Row = dict[str, Any]
 RowFn = Callable[[Row], list[Row]]
 
@@ -81,6 +86,7 @@ class Stage:
     drops: tuple[str, ...]
     setup: Callable[[Config], RowFn]
     stateful: bool = False  # holds state worth keeping in an actor between batches
+    batched: bool = False  # the function takes and returns a list of rows (e.g. one GPU call per batch)
     resources: dict[str, float] = field(default_factory=dict)
 
 
@@ -105,49 +111,163 @@ def setup_read(cfg: Config) -> RowFn:
     return read
 
 
-# -- decode + mono + resample ---------------------------------------------------------------------------------------
+# -- decode + mono -------------------------------------------------------------------------------------------------
 
 
 def setup_decode(cfg: Config) -> RowFn:
-    audio_cfg = cfg.audio
+    channel = cfg.audio.channel
 
     def decode(row: Row) -> list[Row]:
         audio, rate = ops.decode(row["data"], row["audio_uri"])
-        mono = ops.to_mono(audio, audio_cfg.channel)
-        target = int(getattr(audio_cfg.sample_rate, row["domain"]))
-        out = ops.resample(mono, rate, target, audio_cfg.resampler)
-        return [{**row, "samples": out.tobytes(), "sample_rate": target, "duration_s": len(mono) / rate}]
+        mono = np.ascontiguousarray(ops.to_mono(audio, channel), dtype=np.float32)
+        return [{**row, "samples": mono.tobytes(), "sample_rate": rate, "duration_s": len(mono) / rate}]
 
     return decode
 
 
-# -- segment --------------------------------------------------------------------------------------------------------
+# -- segment (at the source rate) ---------------------------------------------------------------------------------
 
 
 def setup_segment(cfg: Config) -> RowFn:
-    max_s, min_s = cfg.audio.max_duration_s, cfg.audio.min_duration_s
+    from audioflan_ray.audio import segment as seg
+
+    max_s, min_s, sc = cfg.audio.max_duration_s, cfg.audio.min_duration_s, cfg.audio.segment
+
+    def cut(samples: np.ndarray, rate: int, meta: dict[str, Any]) -> list[ops.Window]:
+        if meta.get("segments"):  # given by the corpus: used as they are
+            return seg.annotated_windows(rate, [tuple(s) for s in json.loads(meta["segments"])], len(samples))
+        if len(samples) <= max_s * rate:
+            return [ops.Window(0, 0, len(samples))]
+        if sc.mode == "fixed":
+            return seg.fixed_windows(len(samples), rate, sc.length_s, sc.hop_s, sc.tail, sc.min_tail_s)  # type: ignore[arg-type]
+        if sc.mode == "silence":
+            return seg.silence_split(samples, rate, sc.min_s, max_s, pause_s=sc.pause_s).windows
+        return ops.windows(len(samples), rate, max_s)
 
     def segment(row: Row) -> list[Row]:
         samples = np.frombuffer(row["samples"], dtype=np.float32)
         rate = int(row["sample_rate"])
         if len(samples) < min_s * rate:
             msg = f"{len(samples) / rate:.3f} s is shorter than audio.min_duration_s={min_s}"
-            return [{**row, "samples": b"", "error": error_json("segment", msg, "too_short")}]
-        wins = ops.windows(len(samples), rate, max_s)
-        scale = float(row["duration_s"]) / (len(samples) / rate)  # report times in the original's seconds
-        return [
-            {
-                **row,
-                "samples": samples[w.start : w.end].tobytes(),
-                "seg_index": w.index,
-                "seg_count": len(wins),
-                "start_s": round(w.start / rate * scale, 6),
-                "end_s": round(w.end / rate * scale, 6),
-            }
-            for w in wins
-        ]
+            return [
+                {
+                    **row,
+                    "samples": b"",
+                    "start_s": 0.0,
+                    "end_s": len(samples) / rate,
+                    "error": error_json("segment", msg, "too_short"),
+                }
+            ]
+        wins = cut(samples, rate, json.loads(row["meta"]))
+        out = []
+        for w in wins:
+            start, end = round(w.start / rate, 6), round(w.end / rate, 6)
+            if end - start < min_s:  # e.g. a kept tail shorter than the minimum
+                out.append(
+                    {
+                        **row,
+                        "samples": b"",
+                        "seg_index": w.index,
+                        "seg_count": len(wins),
+                        "start_s": start,
+                        "end_s": end,
+                        "error": error_json("segment", f"window {start}-{end} s", "too_short"),
+                    }
+                )
+                continue
+            out.append(
+                {
+                    **row,
+                    "samples": samples[w.start : w.end].tobytes(),
+                    "seg_index": w.index,
+                    "seg_count": len(wins),
+                    "start_s": start,
+                    "end_s": end,
+                }
+            )
+        return out
 
     return segment
+
+
+# -- dsp: resample + quality + features (one fused stage; batched on a GPU) --------------------------------------------
+
+
+def setup_dsp(cfg: Config) -> RowFn:
+    from audioflan_ray.audio import quality as q
+
+    audio_cfg = cfg.audio
+    qc = audio_cfg.quality
+    qfilter = q.QualityFilter(qc.min_rms_dbfs, qc.max_clipping_ratio, qc.max_silence_ratio, qc.min_snr_db)
+    device = audio_cfg.device
+    if device == "cuda":
+        from audioflan_ray.audio.gpu import device_available
+
+        if not device_available("cuda"):
+            log.warning("audio.device=cuda but no CUDA device here: resampling and features run on the CPU")
+            device = "cpu"
+    kind = audio_cfg.features.kind
+
+    def features(x: list[np.ndarray], rate: int) -> list[bytes | None]:
+        if kind is None:
+            return [None] * len(x)
+        from audioflan_ray.audio import features as feat
+
+        if kind == "log_mel":
+            mats = feat.log_mel_batch(x, rate, device, audio_cfg.features.n_mels)
+        else:
+            mats = [feat.kaldi_fbank(a, rate, audio_cfg.features.n_mels, device) for a in x]
+        return [feat.to_npy_bytes(m) for m in mats]
+
+    task_rates = audio_cfg.task_sample_rate
+
+    def alt_rates(row: Row, src: np.ndarray, orig: int) -> list[tuple[int, bytes]]:
+        """The segment at each other rate its tasks ask for, resampled from the source (not from the main rate)."""
+        main = int(getattr(audio_cfg.sample_rate, row["domain"]))
+        rates = sorted({task_rates[t] for t in json.loads(row.get("tasks") or "[]") if t in task_rates} - {main})
+        return [(r, ops.resample(src, orig, r, audio_cfg.resampler).tobytes()) for r in rates]
+
+    def finish(row: Row, audio: np.ndarray, rate: int, feats: bytes | None, src: np.ndarray, orig: int) -> Row:
+        m = q.metrics(audio, rate)
+        reason = qfilter.check(m)
+        summary = {
+            k: round(float(m[k]), 4) for k in ("rms_dbfs", "peak_dbfs", "clipping_ratio", "silence_ratio", "snr_db")
+        }
+        if reason:
+            msg = f"quality filter: {reason} ({json.dumps(summary)})"
+            return {**row, "samples": b"", "error": error_json("dsp", msg, reason)}
+        if qc.normalize_lufs is not None:
+            audio = q.normalize_loudness(audio, rate, qc.normalize_lufs)
+        return {
+            **row,
+            "samples": audio.astype(np.float32).tobytes(),
+            "sample_rate": rate,
+            "quality": json.dumps(summary),
+            "features": feats,
+            "alt": alt_rates(row, src, orig),
+        }
+
+    def dsp_rows(rows: list[Row]) -> list[Row]:
+        """A batch: rows grouped by (source rate, target rate) so the GPU resamples each group in one call."""
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, row in enumerate(rows):
+            target = int(getattr(audio_cfg.sample_rate, row["domain"]))
+            groups.setdefault((int(row["sample_rate"]), target), []).append(i)
+        out: list[Row | None] = [None] * len(rows)
+        for (orig, target), idx in groups.items():
+            src = [np.frombuffer(rows[i]["samples"], dtype=np.float32) for i in idx]
+            if device == "cuda":
+                from audioflan_ray.audio.gpu import resample_batch
+
+                res = resample_batch(src, orig, target, device)
+            else:
+                res = [ops.resample(a, orig, target, audio_cfg.resampler) for a in src]
+            feats = features(res, target)
+            for i, s, a, f in zip(idx, src, res, feats, strict=True):
+                out[i] = finish(rows[i], a, target, f, s, orig)
+        return [r for r in out if r is not None]
+
+    return dsp_rows  # type: ignore[return-value]
 
 
 # -- encode ---------------------------------------------------------------------------------------------------------
@@ -156,7 +276,8 @@ def setup_segment(cfg: Config) -> RowFn:
 def setup_encode(cfg: Config) -> RowFn:
     def encode(row: Row) -> list[Row]:
         samples = np.frombuffer(row["samples"], dtype=np.float32)
-        return [{**row, "flac": ops.encode_flac(samples, int(row["sample_rate"]))}]
+        alt = [(r, ops.encode_flac(np.frombuffer(b, dtype=np.float32), r)) for r, b in row.get("alt") or []]
+        return [{**row, "flac": ops.encode_flac(samples, int(row["sample_rate"])), "alt": alt}]
 
     return encode
 
@@ -181,6 +302,7 @@ def audio_id_of(row: Row) -> str:
 
 def setup_map_tasks(cfg: Config) -> RowFn:
     all_templates = templates()
+    task_rates = cfg.audio.task_sample_rate
 
     def map_tasks(row: Row) -> list[Row]:
         meta = json.loads(row["meta"])
@@ -188,6 +310,7 @@ def setup_map_tasks(cfg: Config) -> RowFn:
         segmented = int(row["seg_count"]) > 1
         audio_id = audio_id_of(row)
         duration = float(row["end_s"]) - float(row["start_s"])
+        quality = json.loads(row["quality"]) if row.get("quality") else None
         out: list[Row] = []
         for order, minor in enumerate(candidates):
             t = all_templates[minor]
@@ -213,12 +336,19 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                     "recording_id": row["recording_id"],
                     "start_s": float(row["start_s"]),
                     "end_s": float(row["end_s"]),
+                    "quality": quality,
                 },
                 "audio": {audio_id: member},
             }
+            if row.get("features") is not None:
+                sample["other"]["features"] = "features.npy"  # a member beside the audio, same key
+            flac = row["flac"]
+            if t.minor in task_rates and task_rates[t.minor] != int(row["sample_rate"]):
+                flac = dict(row["alt"] or [])[task_rates[t.minor]]
             out.append(
                 {
                     **row,
+                    "flac": flac,
                     "key": key,
                     "folder": f"{t.info.domain}/{t.code}/{row['split']}",
                     "member": member,
@@ -238,22 +368,25 @@ def setup_map_tasks(cfg: Config) -> RowFn:
 
 STAGES: tuple[Stage, ...] = (
     Stage("read", ("audio_uri",), ("data",), (), setup_read),
+    Stage("decode", ("data",), ("samples", "sample_rate", "duration_s"), ("data",), setup_decode),
     Stage(
-        "decode", ("data", "domain"), ("samples", "sample_rate", "duration_s"), ("data",), setup_decode, stateful=True
+        "segment", ("samples", "sample_rate", "meta"), ("seg_index", "seg_count", "start_s", "end_s"), (), setup_segment
     ),
     Stage(
-        "segment",
-        ("samples", "sample_rate", "duration_s"),
-        ("seg_index", "seg_count", "start_s", "end_s"),
+        "dsp",
+        ("samples", "sample_rate", "domain", "tasks"),
+        ("quality", "features", "alt"),
         (),
-        setup_segment,
+        setup_dsp,
+        stateful=True,
+        batched=True,
     ),
-    Stage("encode", ("samples", "sample_rate"), ("flac",), ("samples",), setup_encode),
+    Stage("encode", ("samples", "sample_rate", "alt"), ("flac",), ("samples",), setup_encode),
     Stage(
         "map_tasks",
-        ("meta", "tasks", "seg_index", "seg_count", "start_s", "end_s", "flac"),
+        ("meta", "tasks", "seg_index", "seg_count", "start_s", "end_s", "flac", "quality", "features", "alt"),
         ("key", "folder", "member", "sample", "order", "task", "audio_seconds"),
-        ("meta", "tasks"),
+        ("meta", "tasks", "quality", "alt"),
         setup_map_tasks,
     ),
 )
@@ -277,19 +410,28 @@ def schema_of(columns: list[str]) -> pa.Schema:
 
 def run_rows(stage: Stage, fn: RowFn, rows: list[Row], out_columns: list[str]) -> list[Row]:
     """Apply a stage to rows: error rows pass through; an exception turns its row into an error row."""
-    out: list[Row] = []
-    for row in rows:
-        if row.get("error"):
-            produced = [row]
-        else:
-            try:
-                produced = fn(row)
-            except Exception as exc:  # quarantined with the stage name, never a crash
-                reason = "decode_error" if stage.name == "decode" else None
-                produced = [{**row, "error": error_json(stage.name, exc, reason)}]
-        for r in produced:
-            out.append({c: r.get(c, _default(c)) for c in out_columns})
-    return out
+    reason = "decode_error" if stage.name == "decode" else None
+
+    def one(row: Row) -> list[Row]:
+        try:
+            return fn([row]) if stage.batched else fn(row)  # type: ignore[arg-type]
+        except Exception as exc:  # quarantined with the stage name, never a crash
+            return [{**row, "error": error_json(stage.name, exc, reason)}]
+
+    produced: list[Row] = []
+    if stage.batched:
+        ok = [r for r in rows if not r.get("error")]
+        try:
+            done = iter(fn(ok) if ok else [])  # type: ignore[arg-type]
+            results = {id(r): [next(done)] for r in ok}
+        except Exception:  # isolate the failing row: redo the batch one row at a time
+            results = {id(r): one(r) for r in ok}
+        for row in rows:
+            produced.extend([row] if row.get("error") else results[id(row)])
+    else:
+        for row in rows:
+            produced.extend([row] if row.get("error") else one(row))
+    return [{c: r.get(c, _default(c)) for c in out_columns} for r in produced]
 
 
 def _default(column: str) -> Any:

@@ -40,6 +40,7 @@ METADATA_FIELDS: dict[str, str] = {
     "raw_transcript": "un-normalized transcript where the corpus gives both",
     "qualities": "comma-separated note qualities",
     "take": "take / repetition index",
+    "segments": "time-stamped segments the corpus gives: JSON list of [start_s, end_s]",
     "up_votes": "validation votes for",
     "down_votes": "validation votes against",
 }

@@ -39,7 +39,8 @@ class WebDatasetSink(Datasink[dict[str, Any]]):
                     ekey = (row["dataset"], int(row["unit"]))
                     first_seq_err.setdefault(ekey, int(row["seq"]))
                     err = json.loads(row["error"])
-                    dur = row.get("duration_s")
+                    span = (row.get("start_s"), row.get("end_s"))
+                    dur = span[1] - span[0] if None not in span else row.get("duration_s")
                     errors.setdefault(ekey, []).append(
                         {
                             "dataset": row["dataset"],
@@ -68,7 +69,11 @@ class WebDatasetSink(Datasink[dict[str, Any]]):
                 writer.write(
                     Sample(
                         key=row["key"],
-                        members={"json": row["sample"], row["member"]: row["flac"]},
+                        members={
+                            "json": row["sample"],
+                            row["member"]: row["flac"],
+                            **({"features.npy": row["features"]} if row.get("features") is not None else {}),
+                        },
                         seq=int(row["seq"]),
                         order=int(row["order"]),
                         task=row["task"],

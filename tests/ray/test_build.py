@@ -167,14 +167,14 @@ def test_forced_rebuild_on_an_actor_pool_gives_identical_bytes(demo: dict[str, A
         "conf/demo.yaml",
         f"output.uri={out}",
         "--force",
-        "ray.stages.decode.actors=1",
-        "ray.stages.decode.num_cpus=0.5",
+        "ray.stages.dsp.actors=1",
+        "ray.stages.dsp.num_cpus=0.5",
         "ray.num_cpus=2",
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     after = json.loads((out / "manifest.json").read_text())
     assert [(s["path"], s["sha256"]) for s in after["shards"]] == [(s["path"], s["sha256"]) for s in before["shards"]]
-    assert "stage decode: fixed pool of 1 actors" in proc.stderr
+    assert "stage dsp: fixed pool of 1 actors" in proc.stderr
 
 
 def _write_wav(path: Path, data: np.ndarray, rate: int) -> None:
@@ -281,3 +281,31 @@ def test_long_recordings_are_cut_into_windows_with_labels_that_hold(tmp_path: Pa
     assert all("_w00" in next(iter(r["audio"])) for r in recs)
     blues = sorted((r["other"]["start_s"], r["other"]["end_s"]) for r in recs if "blues" in r["uuid"])
     assert blues[0][0] == 0.0 and all(a[1] == b[0] for a, b in zip(blues, blues[1:], strict=False))
+
+
+def test_the_gpu_config_runs_on_cpu_where_there_is_no_gpu(tmp_path: Path) -> None:
+    offline_guard()
+    out = tmp_path / "gpu-on-cpu"
+    proc = run_cli(
+        "build",
+        "-c",
+        "conf/demo.yaml",
+        "-c",
+        "conf/gpu.yaml",
+        f"output.uri={out}",
+        f"sources=[{{recipe: vctk, root: {SAMPLES / 'vctk'}}}]",
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "the cluster has no GPU" in proc.stderr and "stage dsp: fixed pool of 1 actors" in proc.stderr
+    import webdataset as wds
+
+    n = 0
+    for sample in wds.WebDataset(
+        sorted(glob.glob(str(out / "shards/**/*.tar"), recursive=True)), shardshuffle=False, empty_check=False
+    ):
+        feats = np.load(io.BytesIO(sample["features.npy"]))
+        assert feats.ndim == 2 and feats.shape[1] == 80
+        assert json.loads(sample["json"])["other"]["features"] == "features.npy"
+        n += 1
+    assert n == last_json(proc.stdout)["instances"] > 0
+    assert run_cli("validate", str(out)).returncode == 0
