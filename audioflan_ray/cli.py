@@ -82,10 +82,37 @@ def cmd_recipes(args: argparse.Namespace) -> int:
     return 0
 
 
+def coverage_lines() -> list[str]:
+    """Per task: the recipes that can feed it, or why none can yet (no template, or labels no recipe provides)."""
+    from audioflan_ray.recipes.base import registry
+    from audioflan_ray.tasks.catalog import catalog
+    from audioflan_ray.tasks.engine import templates
+
+    built = templates()
+    recipes = registry()
+    lines = []
+    for minor, info in catalog().items():
+        t = built.get(minor)
+        if t is None:
+            lines.append(f"{info.domain:<7} {minor:<42} no template yet")
+            continue
+        same = {n: c for n, c in recipes.items() if c.domain == info.domain}
+        feeds = [n for n, c in same.items() if set(t.requires) <= set(c.provides)]
+        missing = {n: sorted(set(t.requires) - set(c.provides)) for n, c in same.items() if n not in feeds}
+        why = "; ".join(f"{n} lacks {', '.join(m)}" for n, m in missing.items())
+        lines.append(
+            f"{info.domain:<7} {minor:<42} fed by: {', '.join(feeds) or 'none'}" + (f" | {why}" if why else "")
+        )
+    return lines
+
+
 def cmd_tasks(args: argparse.Namespace) -> int:
     from audioflan_ray.tasks.catalog import catalog
     from audioflan_ray.tasks.engine import templates
 
+    if args.coverage:
+        print("\n".join(coverage_lines()))
+        return 0
     built = templates()
     print(f"{'domain':<7} {'side':<13} {'major':<36} {'minor':<42} templates")
     for minor, info in catalog().items():
@@ -111,7 +138,9 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--plot", default=None, metavar="FILE.png")
         s.set_defaults(fn=fn)
     sub.add_parser("recipes", help="list source recipes").set_defaults(fn=cmd_recipes)
-    sub.add_parser("tasks", help="list Audio-FLAN tasks").set_defaults(fn=cmd_tasks)
+    t = sub.add_parser("tasks", help="list Audio-FLAN tasks")
+    t.add_argument("--coverage", action="store_true", help="which recipes can feed each task, and what is missing")
+    t.set_defaults(fn=cmd_tasks)
     return p
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from audioflan_ray.sink.tars import PieceInfo, PieceWriter, Sample, read_samples
 from audioflan_ray.storage import Root, StorageOptions
+from audioflan_ray.tasks.engine import templates
 
 MANIFEST = "manifest.json"
 STATS = "stats.json"
@@ -72,6 +73,7 @@ class Committer:
                                 dataset=meta["other"]["dataset"],
                                 domain=meta["domain"],
                                 audio_seconds=float(end) - float(start),
+                                variant=templates()[meta["task_type"]["minor"][0]].variant(key),
                             ),
                         )
 
@@ -91,6 +93,7 @@ class Committer:
                     sha256=p["sha256"],
                     tasks=p["tasks"],
                     counts=p["counts"],
+                    variants=p["variants"],
                 )
                 pieces.append(info)
             return pieces
@@ -208,6 +211,18 @@ def make_stats(
             for k, v in sorted(data.items())
         }
     out["by_task_split"] = {t: dict(sorted(s.items())) for t, s in sorted(by_task_split.items())}
+    variants: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for s in shards:
+        for task, per in s.variants.items():
+            for idx, n in per.items():
+                variants[task][idx] += n
+    for task, per in variants.items():
+        total_task = sum(per.values())
+        entry = out["by_task"].setdefault(task, {"instances": 0, "audio_seconds": 0.0})
+        entry["distinct_instructions"] = len(per)
+        entry["variant_share"] = {
+            k: round(v / total_task, 4) for k, v in sorted(per.items(), key=lambda kv: int(kv[0]))
+        }
     out["errors"] = {
         "total": len(error_rows),
         "by_reason": {

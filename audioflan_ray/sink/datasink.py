@@ -13,6 +13,7 @@ from audioflan_ray.progress import report
 from audioflan_ray.sink.commit import Committer, staged_piece_name
 from audioflan_ray.sink.tars import PieceWriter, Sample
 from audioflan_ray.storage import Root, StorageOptions
+from audioflan_ray.tasks.engine import templates
 
 
 class WebDatasetSink(Datasink[dict[str, Any]]):
@@ -81,6 +82,7 @@ class WebDatasetSink(Datasink[dict[str, Any]]):
                         dataset=row["dataset"],
                         domain=row["domain"],
                         audio_seconds=float(row["audio_seconds"]),
+                        variant=templates()[row["task"]].variant(row["key"]),
                     )
                 )
                 instances += 1
@@ -97,7 +99,7 @@ class WebDatasetSink(Datasink[dict[str, Any]]):
                     "dataset": dataset,
                     "unit": unit,
                     "first_seq": first_seq,
-                    "pieces": [{**p.to_dict(), "counts": p.counts} for p in pieces],
+                    "pieces": [{**p.to_dict(), "counts": p.counts, "variants": p.variants} for p in pieces],
                 }
             )
         error_files = []

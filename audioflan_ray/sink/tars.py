@@ -56,6 +56,7 @@ class Sample:
     dataset: str = ""
     domain: str = ""
     audio_seconds: float = 0.0
+    variant: int = -1  # instruction variant of the task's template (-1: unknown)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class PieceInfo:
     # (domain, task, split, dataset) -> [instances, audio seconds]
     counts: dict[str, list[float]] = field(default_factory=dict)
     index: list[tuple[str, int, int]] = field(default_factory=list)  # (key, seq, order) per sample
+    variants: dict[str, dict[str, int]] = field(default_factory=dict)  # task -> instruction variant -> instances
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +137,8 @@ class PieceWriter:
         c[0] += 1
         c[1] += sample.audio_seconds
         piece.index.append((sample.key, sample.seq, sample.order))
+        per_task = piece.variants.setdefault(sample.task, {})
+        per_task[str(sample.variant)] = per_task.get(str(sample.variant), 0) + 1
 
     def close(self) -> list[PieceInfo]:
         self._close()

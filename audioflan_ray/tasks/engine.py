@@ -56,6 +56,10 @@ class Template:
         """Audio-FLAN's rule: audio out -> generation, else understanding."""
         return self.audio_side == "output"
 
+    def variant(self, key: str) -> int:
+        """Index of the instruction variant ``render`` picks for ``key``."""
+        return int.from_bytes(hashlib.sha256(key.encode()).digest()[:16], "big") % len(self.instructions)
+
     def render(self, key: str, audio_id: str, meta: dict[str, Any]) -> dict[str, str]:
         """instruction / input / output for one instance (variants chosen from ``key``)."""
         missing = [f for f in self.requires if meta.get(f) in (None, "")]

@@ -83,6 +83,9 @@ def test_a_unit_split_across_write_tasks_gives_the_same_shards(built: dict[str, 
     # cut in the middle of units, and in an order Ray could produce
     _write(rows, cols, committer, [5, 11, 17])
     assert _shards(two) == _shards(built["one"])
+    stats_one = json.loads((Path(built["one"]) / "stats.json").read_text())
+    stats_two = json.loads((Path(two) / "stats.json").read_text())
+    assert stats_one["by_task"] == stats_two["by_task"]
     assert len(_shards(two)) > 5
     assert not (Path(two) / "_staging").exists()
 
@@ -94,6 +97,9 @@ def test_commit_writes_stats_and_a_valid_manifest(built: dict[str, Any]) -> None
     assert manifest["totals"]["instances"] == built["result"]["instances"] > 0
     stats = json.loads((one / "stats.json").read_text())
     assert stats["by_source"]["librispeech"]["instances"] == 4 * 4  # 4 utterances x ASR, TTS, LID, speaker id
+    for task, entry in stats["by_task"].items():
+        assert entry["distinct_instructions"] == len(entry["variant_share"]) >= 1, task
+        assert abs(sum(entry["variant_share"].values()) - 1.0) < 1e-3
     report = validate(str(one))
     assert report["ok"], report["problems"]
 

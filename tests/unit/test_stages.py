@@ -247,10 +247,14 @@ def test_a_task_can_ask_for_its_own_sample_rate(tmp_path: Path) -> None:
     from tests.unit.test_sink_and_validate import _write, instance_rows
 
     uri = tmp_path / "rates"
-    cfg = config.load(None, [
-        f"output.uri={uri}", f"sources=[{{recipe: vctk, root: {SAMPLES / 'vctk'}}}]",
-        "audio.task_sample_rate={Text to Speech: 24000}",
-    ])
+    cfg = config.load(
+        None,
+        [
+            f"output.uri={uri}",
+            f"sources=[{{recipe: vctk, root: {SAMPLES / 'vctk'}}}]",
+            "audio.task_sample_rate={Text to Speech: 24000}",
+        ],
+    )
     rows, cols, committer = instance_rows(cfg)
     _write(rows, cols, committer, [])
     import webdataset as wds
@@ -261,8 +265,14 @@ def test_a_task_can_ask_for_its_own_sample_rate(tmp_path: Path) -> None:
         member = next(iter(rec["audio"].values()))
         info = sf.info(io.BytesIO(sample[member]))
         rates.setdefault(rec["task_type"]["minor"][0], set()).add(info.samplerate)
-        src = sf.info(str(SAMPLES / "vctk/VCTK-Corpus/wav48" / rec["other"]["recording_id"].split("_")[0]
-                          / f"{rec['other']['recording_id']}.wav"))
+        src = sf.info(
+            str(
+                SAMPLES
+                / "vctk/VCTK-Corpus/wav48"
+                / rec["other"]["recording_id"].split("_")[0]
+                / f"{rec['other']['recording_id']}.wav"
+            )
+        )
         assert abs(info.duration - src.duration) < 0.01
     assert rates.pop("Text to Speech") == {24000}
     assert rates and all(r == {16000} for r in rates.values())
