@@ -591,10 +591,10 @@ def profile(corpus: Corpus, recordings: int, work: Path, top: int) -> dict[str, 
     import pyarrow as pa
 
     from audioflan_ray import config
-    from audioflan_ray.pipeline.plan import build_id, make_plan
+    from audioflan_ray.pipeline.build import make_committer
+    from audioflan_ray.pipeline.plan import make_plan
     from audioflan_ray.pipeline.ray_adapter import stage_config
     from audioflan_ray.pipeline.stages import PLAN_COLUMNS, STAGES, check_columns, run_rows, schema_of
-    from audioflan_ray.sink.commit import Committer
     from audioflan_ray.sink.datasink import WebDatasetSink
 
     def build(out: Path, timings: dict[str, float] | None, limit: int = recordings) -> float:
@@ -616,17 +616,7 @@ def profile(corpus: Corpus, recordings: int, work: Path, top: int) -> dict[str, 
         )
         plan = make_plan(cfg)
         t = tick("plan", t)
-        committer = Committer(
-            uri=cfg.output.uri,
-            options={"endpoint_url": None},
-            max_bytes=cfg.output.shard_max_bytes,
-            max_samples=cfg.output.shard_max_samples,
-            build_id=build_id(cfg, plan),
-            config=config.redacted(cfg),
-            plan_problems=plan.problems,
-            not_fed=plan.not_fed,
-            recordings=plan.recordings,
-        )
+        committer = make_committer(cfg, plan)
         fns = {s.name: s.setup(cfg) for s in STAGES}
         t = tick("setup", t)
         sink = WebDatasetSink(committer)

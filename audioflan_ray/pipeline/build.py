@@ -10,7 +10,7 @@ from typing import Any
 
 from audioflan_ray.config import Config, redacted
 from audioflan_ray.errors import AudioFlanError
-from audioflan_ray.pipeline.plan import build_id, make_plan
+from audioflan_ray.pipeline.plan import Plan, build_id, make_plan
 from audioflan_ray.pipeline.stages import PLAN_COLUMNS, STAGES
 from audioflan_ray.sink.commit import MANIFEST, Committer
 from audioflan_ray.storage import Root, StorageOptions
@@ -38,6 +38,21 @@ def _summary_of(manifest: dict[str, Any], uri: str) -> dict[str, Any]:
         "audio_hours": round(totals["audio_seconds"] / 3600, 4),
         "errors": manifest.get("errors", 0),
     }
+
+
+def make_committer(cfg: Config, plan: Plan) -> Committer:
+    """The commit step for this config and plan (the sink's ``on_write_complete`` runs it)."""
+    return Committer(
+        uri=cfg.output.uri,
+        options={"endpoint_url": cfg.storage.endpoint_url},
+        max_bytes=cfg.output.shard_max_bytes,
+        max_samples=cfg.output.shard_max_samples,
+        build_id=build_id(cfg, plan),
+        config=redacted(cfg),
+        plan_problems=plan.problems,
+        not_fed=plan.not_fed,
+        recordings=plan.recordings,
+    )
 
 
 def run_build(cfg: Config, temp_dir: str | None = None) -> BuildResult:
@@ -79,17 +94,7 @@ def run_build(cfg: Config, temp_dir: str | None = None) -> BuildResult:
         len(plan.problems),
         bid,
     )
-    committer = Committer(
-        uri=cfg.output.uri,
-        options={"endpoint_url": cfg.storage.endpoint_url},
-        max_bytes=cfg.output.shard_max_bytes,
-        max_samples=cfg.output.shard_max_samples,
-        build_id=bid,
-        config=redacted(cfg),
-        plan_problems=plan.problems,
-        not_fed=plan.not_fed,
-        recordings=plan.recordings,
-    )
+    committer = make_committer(cfg, plan)
     if not plan_files:
         committer.commit([])
     else:

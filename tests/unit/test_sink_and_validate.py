@@ -11,7 +11,8 @@ import pytest
 
 from audioflan_ray import config
 from audioflan_ray.config import Config
-from audioflan_ray.pipeline.plan import build_id, make_plan
+from audioflan_ray.pipeline.build import make_committer
+from audioflan_ray.pipeline.plan import make_plan
 from audioflan_ray.pipeline.stages import PLAN_COLUMNS, STAGES, check_columns, run_rows, schema_of
 from audioflan_ray.sink.commit import Committer
 from audioflan_ray.sink.datasink import WebDatasetSink
@@ -39,17 +40,7 @@ def instance_rows(cfg: Config) -> tuple[list[dict[str, Any]], list[str], Committ
     for stage in STAGES:
         cols = check_columns((stage,), tuple(cols))
         rows = run_rows(stage, stage.setup(cfg), rows, cols)
-    committer = Committer(
-        uri=cfg.output.uri,
-        options={"endpoint_url": None},
-        max_bytes=cfg.output.shard_max_bytes,
-        max_samples=cfg.output.shard_max_samples,
-        build_id=build_id(cfg, plan),
-        config=config.redacted(cfg),
-        plan_problems=plan.problems,
-        not_fed=plan.not_fed,
-        recordings=plan.recordings,
-    )
+    committer = make_committer(cfg, plan)
     return rows, cols, committer
 
 
