@@ -140,9 +140,6 @@ class Root:
         entries = self.fs.ls(self.abs(rel), detail=True)
         return sorted(posixpath.basename(e["name"].rstrip("/")) for e in entries if e.get("type") == "directory")
 
-    def size(self, rel: str) -> int:
-        return int(self.fs.size(self.abs(rel)) or 0)
-
     def read_bytes(self, rel: str) -> bytes:
         with self.fs.open(self.abs(rel), "rb") as f:
             return bytes(f.read())

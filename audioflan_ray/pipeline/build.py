@@ -81,12 +81,9 @@ def run_build(cfg: Config, temp_dir: str | None = None) -> BuildResult:
             out.remove(rel)
     import pyarrow.parquet as pq
 
-    plan_files = []
     for unit, table in enumerate(plan.units):
-        rel = f"_plan/unit-{unit:06d}.parquet"
-        with out.open(rel, "wb") as f:
+        with out.open(f"_plan/unit-{unit:06d}.parquet", "wb") as f:
             pq.write_table(table, f)
-        plan_files.append(out.uri_of(rel))
     log.info(
         "plan: %d recordings in %d units, %d problems; build %s",
         plan.num_recordings - len(plan.problems),
@@ -95,7 +92,7 @@ def run_build(cfg: Config, temp_dir: str | None = None) -> BuildResult:
         bid,
     )
     committer = make_committer(cfg, plan)
-    if not plan_files:
+    if not plan.units:
         committer.commit([])
     else:
         _run_ray(cfg, plan.units, committer, sum(t.num_rows for t in plan.units), temp_dir)

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -85,9 +85,7 @@ class Stage:
     provides: tuple[str, ...]
     drops: tuple[str, ...]
     setup: Callable[[Config], RowFn]
-    stateful: bool = False  # holds state worth keeping in an actor between batches
     batched: bool = False  # the function takes and returns a list of rows (e.g. one GPU call per batch)
-    resources: dict[str, float] = field(default_factory=dict)
 
 
 def error_json(stage: str, exc: BaseException | str, reason: str | None = None) -> str:
@@ -378,7 +376,6 @@ STAGES: tuple[Stage, ...] = (
         ("quality", "features", "alt"),
         (),
         setup_dsp,
-        stateful=True,
         batched=True,
     ),
     Stage("encode", ("samples", "sample_rate", "alt"), ("flac",), ("samples",), setup_encode),
