@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -72,18 +73,44 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from audioflan_ray.release import datasets_of, export
+    from audioflan_ray.sink.commit import MANIFEST
+    from audioflan_ray.storage import Root, StorageOptions
+
+    options = StorageOptions(endpoint_url=args.endpoint_url)
+    root = Root(args.uri, options)
+    if not root.exists(MANIFEST):
+        print(f"error: {args.uri}: no {MANIFEST}; only a completed build can be exported", file=sys.stderr)
+        return 1
+    manifest = json.loads(root.read_bytes(MANIFEST))
+    config = manifest.get("config") or {}
+    datasets = datasets_of(config.get("sources") or [], options)
+    interval = float((config.get("ray") or {}).get("progress_interval_s") or 5.0)
+    if os.environ.get("RAY_ADDRESS"):  # under `ray job submit` (or a named cluster) the batches run as Ray tasks
+        import ray
+
+        ray.init(address=os.environ["RAY_ADDRESS"], namespace="audioflan")
+    summary = export(
+        args.uri, {"endpoint_url": args.endpoint_url}, manifest["shards"], datasets, fresh=args.fresh, interval=interval
+    )
+    print(f"{args.uri}: release layout exported; `audioflan-ray validate` checks it", file=sys.stderr)
+    _print_json({"output": args.uri, **summary})
+    return 0
+
+
 def cmd_recipes(args: argparse.Namespace) -> int:
     from audioflan_ray.pipeline.plan import tasks_for
     from audioflan_ray.recipes.base import registry
 
     for name, cls in registry().items():
-        tasks = ", ".join(t.minor for t in tasks_for(cls, None))
+        tasks = ", ".join(t.minor for t in tasks_for(cls.domain, cls.provides, None))
         print(f"{name:<14} {cls.domain:<7} {tasks}")
     return 0
 
 
 def coverage_lines() -> list[str]:
-    """Per task: the recipes that can feed it, or why none can yet (no template, or labels no recipe provides)."""
+    """Per task: its kind, the recipes that can feed it, or why none can yet (no template, or missing labels)."""
     from audioflan_ray.recipes.base import registry
     from audioflan_ray.tasks.catalog import catalog
     from audioflan_ray.tasks.engine import templates
@@ -96,12 +123,14 @@ def coverage_lines() -> list[str]:
         if t is None:
             lines.append(f"{info.domain:<7} {minor:<42} no template yet")
             continue
-        same = {n: c for n, c in recipes.items() if c.domain == info.domain}
-        feeds = [n for n, c in same.items() if set(t.requires) <= set(c.provides)]
-        missing = {n: sorted(set(t.requires) - set(c.provides)) for n, c in same.items() if n not in feeds}
+        near = {n: c for n, c in recipes.items() if c.domain in t.feeds_from and n != "manifest"}
+        need = set(t.requires) | {f for p in t.partners for f in p.fields()}
+        feeds = [n for n, c in near.items() if need <= set(c.provides)]
+        missing = {n: sorted(need - set(c.provides)) for n, c in near.items() if n not in feeds}
         why = "; ".join(f"{n} lacks {', '.join(m)}" for n, m in missing.items())
         lines.append(
-            f"{info.domain:<7} {minor:<42} fed by: {', '.join(feeds) or 'none'}" + (f" | {why}" if why else "")
+            f"{info.domain:<7} {minor:<42} {t.kind:<5} fed by: {', '.join(feeds) or 'none (manifest only)'}"
+            + (f" | {why}" if why else "")
         )
     return lines
 
@@ -137,6 +166,11 @@ def parser() -> argparse.ArgumentParser:
         if name == "stats":
             s.add_argument("--plot", default=None, metavar="FILE.png")
         s.set_defaults(fn=fn)
+    e = sub.add_parser("export", help="(re)write the Audio-FLAN release layout of a completed build")
+    e.add_argument("uri")
+    e.add_argument("--endpoint-url", default=None, help="S3-compatible endpoint (else AWS_ENDPOINT_URL)")
+    e.add_argument("--fresh", action="store_true", help="empty metadata/, scp_files/, audio_files/ first")
+    e.set_defaults(fn=cmd_export)
     sub.add_parser("recipes", help="list source recipes").set_defaults(fn=cmd_recipes)
     t = sub.add_parser("tasks", help="list Audio-FLAN tasks")
     t.add_argument("--coverage", action="store_true", help="which recipes can feed each task, and what is missing")

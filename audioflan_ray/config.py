@@ -47,6 +47,9 @@ class OutputConfig:
     """A shard is closed once it reaches this many bytes."""
     shard_max_samples: int = 10000
     """... or this many samples, whichever comes first."""
+    release_layout: bool = True
+    """Also export Audio-FLAN's own release layout beside the shards (``metadata/``, ``scp_files/``,
+    ``audio_files/``; every audio stored once, however many instances reference it)."""
 
 
 @dataclass(kw_only=True)
@@ -102,6 +105,15 @@ class FeaturesConfig:
 
 
 @dataclass(kw_only=True)
+class SimulateConfig:
+    """Where built pairs (enhancement, separation, detection) take their second signal from."""
+
+    noise: str | None = None
+    """Dataset (a recipe among ``sources``) whose recordings are the noise of denoising / SNR mixtures and the
+    backgrounds of event scenes, taken from the same split; null: noise generated from the instance key."""
+
+
+@dataclass(kw_only=True)
 class AudioConfig:
     sample_rate: SampleRateConfig = field(default_factory=SampleRateConfig)
     """Target sample rate per domain (Hz). 16 kHz matches the speech/audio encoders instruction models use."""
@@ -122,6 +134,7 @@ class AudioConfig:
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    simulate: SimulateConfig = field(default_factory=SimulateConfig)
 
 
 @dataclass(kw_only=True)
@@ -154,6 +167,9 @@ class BuildConfig:
     """Rebuild even when the output already holds a completed build (it is replaced)."""
     tasks: list[str] | None = None
     """Minor task names to build, for every source; null builds every task a source can feed."""
+    unseen: list[str] = field(default_factory=list)
+    """Minor tasks held out for zero-shot evaluation: their instances carry ``task_type.unseen = true`` and all go
+    to the test split (whatever the recording's own split)."""
 
 
 @dataclass(kw_only=True)
@@ -315,6 +331,10 @@ def validate(cfg: Config) -> list[str]:
                 problems.append(f"{where}: task {t!r} has no template yet (see `audioflan-ray tasks`)")
 
     check_tasks(cfg.build.tasks, "build.tasks")
+    check_tasks(cfg.build.unseen, "build.unseen")
+    noise = cfg.audio.simulate.noise
+    if noise is not None and noise not in {s.recipe for s in cfg.sources}:
+        problems.append(f"audio.simulate.noise: {noise!r} is not the recipe of any source")
     options = StorageOptions(endpoint_url=cfg.storage.endpoint_url)
     for i, src in enumerate(cfg.sources):
         where = f"sources[{i}]"

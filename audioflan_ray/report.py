@@ -32,44 +32,88 @@ def format_table(stats: dict[str, Any]) -> str:
 
 
 DOMAIN_COLORS = {"speech": "#1f77b4", "music": "#d62728", "audio": "#2ca02c"}
+OTHER_COLOR = "grey"
 
 
 def plot(stats: dict[str, Any], manifest_tasks: dict[str, str], path: str) -> None:
-    """Instances per task (coloured by domain), hours per source, instances per split."""
+    """Instances per task (grouped and coloured by domain), per domain, audio per source, instances per split.
+
+    ``manifest_tasks``: task -> domain. The task panel is horizontal bars, one per task, and the figure grows with
+    the number of tasks so that every label stays readable (all 80 Audio-FLAN tasks fit).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.transforms import blended_transform_factory
 
-    tasks = sorted(stats["by_task"].items(), key=lambda kv: (manifest_tasks.get(kv[0], ""), -kv[1]["instances"]))
-    fig, axes = plt.subplots(
-        1, 3, figsize=(16, max(4.0, 0.35 * len(tasks) + 1.5)), gridspec_kw={"width_ratios": [3, 2, 1.2]}
+    order = {d: i for i, d in enumerate(DOMAIN_COLORS)}
+
+    def domain_of(task: str) -> str:
+        return manifest_tasks.get(task, "other")
+
+    tasks = sorted(
+        stats["by_task"].items(), key=lambda kv: (order.get(domain_of(kv[0]), 99), -kv[1]["instances"], kv[0])
     )
-    ax = axes[0]
+    height = max(6.0, 0.28 * len(tasks) + 2.0)
+    fig = plt.figure(figsize=(18, height), layout="constrained")  # constrained: room for the suptitle too
+    grid = fig.add_gridspec(3, 2, width_ratios=[3, 2])
+    ax = fig.add_subplot(grid[:, 0])
     names = [t for t, _ in tasks]
-    ax.barh(
-        names,
-        [v["instances"] for _, v in tasks],
-        color=[DOMAIN_COLORS.get(manifest_tasks.get(t, ""), "grey") for t in names],
-    )
+    counts = [v["instances"] for _, v in tasks]
+    ax.barh(names, counts, color=[DOMAIN_COLORS.get(domain_of(t), OTHER_COLOR) for t in names])
     ax.invert_yaxis()
+    ax.set_ylim(len(names) - 0.5, -0.5)
+    ax.tick_params(axis="y", labelsize=9)
+    for y, n in enumerate(counts):
+        ax.annotate(f" {n}", (n, y), va="center", fontsize=8)
+    # each domain group: a rule above it and its name on the right edge (a legend would cover bars)
+    edge = blended_transform_factory(ax.transAxes, ax.transData)
+    starts = [y for y in range(len(names)) if y == 0 or domain_of(names[y]) != domain_of(names[y - 1])]
+    for k, y0 in enumerate(starts):
+        y1 = starts[k + 1] if k + 1 < len(starts) else len(names)
+        if y0:
+            ax.axhline(y0 - 0.5, color="black", linewidth=0.6)
+        d = domain_of(names[y0])
+        ax.text(
+            1.005,
+            (y0 + y1 - 1) / 2,
+            d,
+            transform=edge,
+            rotation=270,
+            va="center",
+            ha="left",
+            fontsize=11,
+            color=DOMAIN_COLORS.get(d, OTHER_COLOR),
+            fontweight="bold",
+        )
+    ax.margins(x=0.12)
     ax.set_xlabel("instances")
-    ax.set_title("Instances per task (colour: domain)")
-    from matplotlib.patches import Patch
-
-    ax.legend(handles=[Patch(color=c, label=d) for d, c in DOMAIN_COLORS.items()], loc="lower right")
+    ax.set_title(f"Instances per task ({len(names)} tasks, grouped and coloured by domain)")
+    domains = sorted(stats["by_domain"].items(), key=lambda kv: order.get(kv[0], 99))
+    axd = fig.add_subplot(grid[0, 1])
+    axd.bar(
+        [d for d, _ in domains],
+        [v["instances"] for _, v in domains],
+        color=[DOMAIN_COLORS.get(d, OTHER_COLOR) for d, _ in domains],
+    )
+    for x, (_, v) in enumerate(domains):
+        axd.annotate(str(v["instances"]), (x, v["instances"]), ha="center", va="bottom", fontsize=9)
+    axd.margins(y=0.2)
+    axd.set_title("Instances per domain")
     srcs = list(stats["by_source"].items())
-    axes[1].barh([s for s, _ in srcs], [v["audio_seconds"] / 3600 for _, v in srcs], color="#9467bd")
-    axes[1].invert_yaxis()
-    axes[1].set_xlabel("audio hours (summed over instances)")
-    axes[1].set_title("Audio per source corpus")
+    axs = fig.add_subplot(grid[1, 1])
+    axs.barh([s for s, _ in srcs], [v["audio_seconds"] / 3600 for _, v in srcs], color="#9467bd")
+    axs.invert_yaxis()
+    axs.set_xlabel("audio hours (summed over instances)")
+    axs.set_title("Audio per source corpus")
     splits = list(stats["by_split"].items())
-    axes[2].bar([s for s, _ in splits], [v["instances"] for _, v in splits], color="#8c564b")
-    axes[2].set_title("Instances per split")
+    axp = fig.add_subplot(grid[2, 1])
+    axp.bar([s for s, _ in splits], [v["instances"] for _, v in splits], color="#8c564b")
+    axp.set_title("Instances per split")
     fig.suptitle(
         f"{stats['instances']} instances, {stats['audio_hours']:.2f} h, {stats['shards']} shards, "
         f"{stats['errors']['total']} quarantined"
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from audioflan_ray.audio.ops import flac_info
+from audioflan_ray.release import release_expected, validate_release
 from audioflan_ray.sink.commit import FORMAT, MANIFEST
 from audioflan_ray.sink.tars import read_samples
 from audioflan_ray.storage import Root, StorageOptions
@@ -118,6 +119,18 @@ def check_record(
         expected = "generation" if audio_out else "understanding"
         if tt["U/G"] != [expected]:
             add(f"{where}: U/G {tt['U/G']} but the output {'is' if audio_out else 'is not'} audio")
+    if isinstance(tt, dict) and tt.get("unseen") is True and rec.get("split") != ["test"]:
+        add(f"{where}: an unseen task's instance must be in the test split")
+    # Which member is what: built audio ids start with the key, partners are listed in other.partners, the rest
+    # is this recording (whose span other.start_s/end_s gives).
+    suffix_of_id = audio if isinstance(audio, dict) else {}
+    other_d = other if isinstance(other, dict) else {}
+    partner_ids = {p.get("audio_id") for p in other_d.get("partners") or [] if isinstance(p, dict)}
+    built_rec = other_d.get("built") or {}
+    kind_of = {
+        suffix: "built" if aid.startswith(f"{key}_") else "partner" if aid in partner_ids else "self"
+        for aid, suffix in suffix_of_id.items()
+    }
     seconds = 0.0
     for suffix, data in members.items():
         if not suffix.endswith(".flac"):
@@ -134,12 +147,14 @@ def check_record(
             continue
         minor = ((rec.get("task_type") or {}).get("minor") or [""])[0]
         want = task_rates.get(minor) or sample_rates.get(str(rec.get("domain")))
-        if want and flac["sample_rate"] != want:
+        allowed = {want} | ({built_rec.get("low_rate")} if kind_of.get(suffix) == "built" else set())
+        if want and flac["sample_rate"] not in allowed:
             add(f"{where}: {suffix} at {flac['sample_rate']} Hz, config says {want}")
         if flac["channels"] != 1:
             add(f"{where}: {suffix} has {flac['channels']} channels, expected mono")
         seconds += flac["frames"] / flac["sample_rate"]
-        if isinstance(other, dict) and all(isinstance(other.get(k), float) for k in ("start_s", "end_s")):
+        selfish = kind_of.get(suffix) == "self"
+        if selfish and isinstance(other, dict) and all(isinstance(other.get(k), float) for k in ("start_s", "end_s")):
             span = other["end_s"] - other["start_s"]
             if abs(span - flac["frames"] / flac["sample_rate"]) > 0.05:
                 add(f"{where}: {suffix} lasts {flac['frames'] / flac['sample_rate']:.3f} s, other says {span:.3f} s")
@@ -225,6 +240,8 @@ def validate(
         problems.add("manifest totals.by_task differs from the shards")
     if not root.exists("stats.json"):
         problems.add("stats.json is missing")
+    for p in validate_release(root, manifest, keys) if release_expected(root, manifest) else []:
+        problems.add(p)
     report.update(
         ok=problems.count == 0,
         shards=len(shards),

@@ -28,6 +28,7 @@ FSDD_SPEAKERS = ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")
 FSDD_TAKES = (0, 5)  # one test take (0-4) and one train take (5-49) per speaker and digit
 ESC50_CLIP = "1-100032-A-0.wav"  # the only ESC-10 (CC BY) clip staged; the others are CC BY-NC
 NSYNTH_NOTES = 16
+CREMA_D_TABLES = ("SentenceFilenames.csv", "processedResults/summaryTable.csv")  # one row per clip
 
 
 def copy(src: Path, dst: Path) -> None:
@@ -116,6 +117,28 @@ def nsynth(src: Path, dst: Path) -> None:
         copy(src / base / "audio" / f"{note}.wav", dst / base / "audio" / f"{note}.wav")
 
 
+def crema_d(src: Path, dst: Path) -> None:
+    """Every staged clip, the two per-clip tables cut to their rows, the actor table and licence whole."""
+    clips = sorted((src / "AudioWAV").glob("*.wav"))
+    names = {f'"{wav.stem}"'.encode() for wav in clips}
+    for table in CREMA_D_TABLES:
+        # Rows quote the clip name as a whole cell ("1001_IEO_NEU_XX"), so a substring test is exact.
+        rows = head_lines(src / table, dst / table, lambda i, line: i == 0 or any(n in line for n in names))
+        if len(rows) != len(clips) + 1:
+            raise SystemExit(f"crema_d: {table} does not hold exactly one row per staged clip")
+    for name in ("VideoDemographics.csv", "LICENSE.txt"):
+        copy(src / name, dst / name)
+    for wav in clips:
+        copy(wav, dst / "AudioWAV" / wav.name)
+
+
+def audiomnist(src: Path, dst: Path) -> None:
+    """Copied whole: 6 clips and the full speaker metadata (60 speakers)."""
+    for path in sorted((src / "data").rglob("*")):
+        if path.is_file():
+            copy(path, dst / path.relative_to(src))
+
+
 BUILDERS: dict[str, Callable[[Path, Path], None]] = {
     "librispeech": librispeech,
     "ljspeech": ljspeech,
@@ -124,6 +147,8 @@ BUILDERS: dict[str, Callable[[Path, Path], None]] = {
     "fsdd": fsdd,
     "esc50": esc50,
     "nsynth": nsynth,
+    "crema_d": crema_d,
+    "audiomnist": audiomnist,
 }
 
 

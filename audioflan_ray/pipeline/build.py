@@ -12,6 +12,7 @@ from audioflan_ray.config import Config, redacted
 from audioflan_ray.errors import AudioFlanError
 from audioflan_ray.pipeline.plan import Plan, build_id, make_plan
 from audioflan_ray.pipeline.stages import PLAN_COLUMNS, STAGES
+from audioflan_ray.release import datasets_of
 from audioflan_ray.sink.commit import MANIFEST, Committer
 from audioflan_ray.storage import Root, StorageOptions
 
@@ -52,6 +53,11 @@ def make_committer(cfg: Config, plan: Plan) -> Committer:
         plan_problems=plan.problems,
         not_fed=plan.not_fed,
         recordings=plan.recordings,
+        datasets=datasets_of(
+            [{"recipe": s.recipe, "root": s.root, "options": s.options} for s in cfg.sources],
+            StorageOptions(endpoint_url=cfg.storage.endpoint_url),
+        ),
+        progress_interval_s=cfg.ray.progress_interval_s,
     )
 
 

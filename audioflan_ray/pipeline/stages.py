@@ -35,6 +35,7 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "split": pa.string(),
     "meta": pa.string(),  # JSON object
     "tasks": pa.string(),  # JSON list of candidate minor tasks
+    "links": pa.string(),  # JSON {minor: {"partners": {role: recording}, "choices": str}} chosen at plan time
     "error": pa.string(),  # "" when the row is fine
     "data": pa.binary(),
     "samples": pa.binary(),  # float32 mono at ``sample_rate``
@@ -47,10 +48,10 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "quality": pa.string(),  # JSON: the segment's quality metrics
     "features": pa.binary(),  # .npy bytes, when audio.features.kind is set
     "alt": pa.map_(pa.int64(), pa.binary()),  # other rates some tasks need: float32 samples, then FLAC
-    "flac": pa.binary(),
+    "flac": pa.binary(),  # the segment at its main rate
+    "members": pa.map_(pa.string(), pa.binary()),  # an instance's audio members: suffix -> FLAC
     "key": pa.string(),
     "folder": pa.string(),
-    "member": pa.string(),
     "sample": pa.binary(),  # the sample's JSON
     "order": pa.int64(),  # position of the instance within its recording (segment, task)
     "task": pa.string(),
@@ -68,6 +69,7 @@ PLAN_COLUMNS = (
     "split",
     "meta",
     "tasks",
+    "links",
     "error",
 )
 
@@ -126,10 +128,11 @@ def setup_decode(cfg: Config) -> RowFn:
 # -- segment (at the source rate) ---------------------------------------------------------------------------------
 
 
-def setup_segment(cfg: Config) -> RowFn:
+def make_cutter(cfg: Config) -> Callable[[np.ndarray, int, dict[str, Any]], list[ops.Window]]:
+    """How a recording is cut into windows (shared by the segment stage and the partners of paired tasks)."""
     from audioflan_ray.audio import segment as seg
 
-    max_s, min_s, sc = cfg.audio.max_duration_s, cfg.audio.min_duration_s, cfg.audio.segment
+    max_s, sc = cfg.audio.max_duration_s, cfg.audio.segment
 
     def cut(samples: np.ndarray, rate: int, meta: dict[str, Any]) -> list[ops.Window]:
         if meta.get("segments"):  # given by the corpus: used as they are
@@ -141,6 +144,13 @@ def setup_segment(cfg: Config) -> RowFn:
         if sc.mode == "silence":
             return seg.silence_split(samples, rate, sc.min_s, max_s, pause_s=sc.pause_s).windows
         return ops.windows(len(samples), rate, max_s)
+
+    return cut
+
+
+def setup_segment(cfg: Config) -> RowFn:
+    min_s = cfg.audio.min_duration_s
+    cut = make_cutter(cfg)
 
     def segment(row: Row) -> list[Row]:
         samples = np.frombuffer(row["samples"], dtype=np.float32)
@@ -298,62 +308,94 @@ def audio_id_of(row: Row) -> str:
     return base if int(row["seg_count"]) == 1 else f"{base}_w{int(row['seg_index']):03d}"
 
 
+def rate_suffix(audio_id: str, rate: int, domain_rate: int) -> str:
+    """The AUDIO_ID of a recording's audio at a task-specific rate (so one AUDIO_ID is always one file)."""
+    return audio_id if rate == domain_rate else f"{audio_id}_sr{rate}"
+
+
 def setup_map_tasks(cfg: Config) -> RowFn:
+    from audioflan_ray.pipeline.compose import PartnerLoader, compose
+
     all_templates = templates()
     task_rates = cfg.audio.task_sample_rate
+    unseen = set(cfg.build.unseen)
+    partners = PartnerLoader(cfg)
 
     def map_tasks(row: Row) -> list[Row]:
         meta = json.loads(row["meta"])
         candidates = json.loads(row["tasks"])
+        links = json.loads(row.get("links") or "{}")
         segmented = int(row["seg_count"]) > 1
-        audio_id = audio_id_of(row)
-        duration = float(row["end_s"]) - float(row["start_s"])
+        base_id = audio_id_of(row)
+        domain_rate = int(getattr(cfg.audio.sample_rate, row["domain"]))
         quality = json.loads(row["quality"]) if row.get("quality") else None
         out: list[Row] = []
         for order, minor in enumerate(candidates):
             t = all_templates[minor]
             if segmented and not t.per_segment:
                 continue  # e.g. an utterance transcript does not describe half of the utterance
-            key = f"{audio_id}_{t.code}"
-            text = t.render(key, audio_id, meta)
-            member = f"{t.audio_side}.flac"
+            key = f"{base_id}_{t.code}"
+            rate = task_rates.get(t.minor, int(row["sample_rate"]))
+            flac = row["flac"] if rate == int(row["sample_rate"]) else dict(row["alt"] or [])[rate]
+            try:
+                inst = compose(
+                    t,
+                    key=key,
+                    self_id=rate_suffix(base_id, rate, domain_rate),
+                    self_flac=flac,
+                    self_samples=np.frombuffer(row["samples"], dtype=np.float32)
+                    if rate == int(row["sample_rate"])
+                    else None,
+                    rate=rate,
+                    meta=meta,
+                    domain=row["domain"],
+                    links=links.get(minor, {}),
+                    partners=partners,
+                )
+            except Exception as exc:  # this instance is quarantined; the recording's other tasks go on
+                msg = f"{t.minor}: {type(exc).__name__}: {exc}"
+                out.append({**row, "key": key, "task": t.minor, "error": error_json("map_tasks", msg, "compose")})
+                continue
+            split = "test" if t.minor in unseen else row["split"]
+            other: dict[str, Any] = {
+                "dataset": row["dataset"],
+                "recording_id": row["recording_id"],
+                "start_s": float(row["start_s"]),
+                "end_s": float(row["end_s"]),
+                "quality": quality,
+            }
+            if t.partners:
+                other["partners"] = inst.partners
+            if t.build:
+                other["built"] = inst.built
             sample = {
-                **text,
+                **inst.text,
                 "uuid": key,
-                "split": [row["split"]],
+                "split": [split],
                 "task_type": {
                     "major": [t.info.major],
                     "minor": [t.minor],
                     "U/G": ["generation" if t.generation else "understanding"],
-                    "unseen": False,
+                    "unseen": t.minor in unseen,
                 },
                 "domain": t.info.domain,
                 "source": json.loads(row["source"]),
-                "other": {
-                    "dataset": row["dataset"],
-                    "recording_id": row["recording_id"],
-                    "start_s": float(row["start_s"]),
-                    "end_s": float(row["end_s"]),
-                    "quality": quality,
-                },
-                "audio": {audio_id: member},
+                "other": other,
+                "audio": inst.audio,
             }
             if row.get("features") is not None:
                 sample["other"]["features"] = "features.npy"  # a member beside the audio, same key
-            flac = row["flac"]
-            if t.minor in task_rates and task_rates[t.minor] != int(row["sample_rate"]):
-                flac = dict(row["alt"] or [])[task_rates[t.minor]]
             out.append(
                 {
                     **row,
-                    "flac": flac,
+                    "split": split,
+                    "members": inst.members,
                     "key": key,
-                    "folder": f"{t.info.domain}/{t.code}/{row['split']}",
-                    "member": member,
+                    "folder": f"{t.info.domain}/{t.code}/{split}",
                     "sample": json.dumps(sample, ensure_ascii=False, sort_keys=False).encode(),
                     "order": int(row["seg_index"]) * 1000 + order,
                     "task": t.minor,
-                    "audio_seconds": duration,
+                    "audio_seconds": inst.seconds,
                 }
             )
         if not out:
@@ -378,12 +420,12 @@ STAGES: tuple[Stage, ...] = (
         setup_dsp,
         batched=True,
     ),
-    Stage("encode", ("samples", "sample_rate", "alt"), ("flac",), ("samples",), setup_encode),
+    Stage("encode", ("samples", "sample_rate", "alt"), ("flac",), (), setup_encode),
     Stage(
         "map_tasks",
-        ("meta", "tasks", "seg_index", "seg_count", "start_s", "end_s", "flac", "quality", "features", "alt"),
-        ("key", "folder", "member", "sample", "order", "task", "audio_seconds"),
-        ("meta", "tasks", "quality", "alt"),
+        ("meta", "tasks", "links", "seg_index", "seg_count", "start_s", "end_s", "samples", "flac", "quality", "alt"),
+        ("key", "folder", "members", "sample", "order", "task", "audio_seconds"),
+        ("meta", "tasks", "links", "quality", "alt", "samples", "flac"),
         setup_map_tasks,
     ),
 )

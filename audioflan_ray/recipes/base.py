@@ -43,6 +43,33 @@ METADATA_FIELDS: dict[str, str] = {
     "segments": "time-stamped segments the corpus gives: JSON list of [start_s, end_s]",
     "up_votes": "validation votes for",
     "down_votes": "validation votes against",
+    "intensity": "emotional intensity as the corpus writes it (e.g. 'normal', 'strong', 'high')",
+    "dialect": "dialect or regional variety in words",
+    "phonemes": "IPA phoneme string of what is said",
+    "intent": "spoken command intent in words (e.g. 'action: activate, object: lights, location: kitchen')",
+    "translation": "what is said, translated into translation_language",
+    "translation_language": "language of `translation` as an English name",
+    "parallel_id": "id shared by recordings of the same content (same sentence in another voice or language)",
+    "spoof": "'bonafide' or 'spoof'",
+    "vocoder": "vocoder or system that generated a spoofed recording",
+    "device": "recording device in words",
+    "caption": "free-text description of the recording (sound, music or speaking style)",
+    "speaking_style": "read / spontaneous / conversational / singing",
+    "key": "musical key (e.g. 'A minor')",
+    "scale": "musical scale or mode (e.g. 'dorian')",
+    "tags": "comma-separated music tags",
+    "technique": "vocal or instrumental playing technique in words",
+    "artist": "performing artist",
+    "tempo": "tempo in beats per minute",
+    "beats": "beat times in seconds, comma-separated",
+    "chords": "time-stamped chords (e.g. '0.00-1.85 C:maj, 1.85-3.70 A:min')",
+    "progression": "chord progression as scale-degree numbers (e.g. 'I-vi-IV-V')",
+    "beat_instruments": "instruments per beat (e.g. 'beat1: Drums, Bass; beat2: Drums')",
+    "beat_pitches": "pitch per beat (e.g. 'beat1: C4; beat2: E4')",
+    "lyrics": "sung text",
+    "notes": "note sequence sung or played (e.g. MIDI pitches with durations)",
+    "scene": "acoustic scene in words",
+    "content_class": "speech / silence / music / noise",
 }
 
 SPLITS = ("train", "dev", "test")
@@ -79,8 +106,9 @@ class Recipe(ABC):
     """Maps one corpus's native layout to ``Recording`` rows."""
 
     name: ClassVar[str]
-    domain: ClassVar[str]  # speech / music / audio
-    source: ClassVar[list[str]]  # Audio-FLAN ``source`` field, e.g. ["audiobook"]
+    # Class attributes, except that a generic recipe (``manifest``) may set these two per instance from its options.
+    domain: str  # speech / music / audio
+    source: list[str]  # Audio-FLAN ``source`` field, e.g. ["audiobook"]
     provides: ClassVar[frozenset[str]]  # metadata fields it can fill (some rows may lack some)
     number: ClassVar[int]  # stable <NN> of the Audio-FLAN release layout
 

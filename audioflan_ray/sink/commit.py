@@ -10,14 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from audioflan_ray.audio.ops import flac_info
 from audioflan_ray.sink.tars import PieceInfo, PieceWriter, Sample, read_samples
 from audioflan_ray.storage import Root, StorageOptions
+from audioflan_ray.tasks.catalog import catalog
 from audioflan_ray.tasks.engine import templates
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 STATS = "stats.json"
@@ -32,6 +37,16 @@ def final_shard_name(folder: str, dataset: str, unit: int, piece: int) -> str:
     return f"shards/{folder}/{dataset}-{unit:06d}-{piece:03d}.tar"
 
 
+def audio_seconds(members: dict[str, bytes]) -> float:
+    """Seconds over every audio member, as the map_tasks stage counts them (a pair counts both recordings)."""
+    seconds = 0.0
+    for suffix, data in members.items():
+        if suffix.endswith(".flac"):
+            info = flac_info(data)
+            seconds += float(info["frames"]) / float(info["sample_rate"])
+    return round(seconds, 6)
+
+
 @dataclass
 class Committer:
     uri: str
@@ -43,7 +58,11 @@ class Committer:
     plan_problems: list[dict[str, Any]] = field(default_factory=list)
     not_fed: dict[str, dict[str, int]] = field(default_factory=dict)
     recordings: dict[str, int] = field(default_factory=dict)
+    # dataset -> {"domain", "number"}: where the release layout puts its audio (release.datasets_of)
+    datasets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    progress_interval_s: float = 5.0
     result: dict[str, Any] | None = None
+    release: dict[str, Any] | None = None  # what the release export wrote (None: layout off)
 
     def root(self) -> Root:
         return Root(self.uri, StorageOptions(**self.options))
@@ -59,7 +78,6 @@ class Committer:
                         if key != ikey:
                             raise RuntimeError(f"{piece['path']}: index out of step at {key} / {ikey}")
                         meta = json.loads(members["json"])
-                        start, end = meta["other"]["start_s"], meta["other"]["end_s"]
                         yield (
                             seq,
                             order,
@@ -72,7 +90,7 @@ class Committer:
                                 split=meta["split"][0],
                                 dataset=meta["other"]["dataset"],
                                 domain=meta["domain"],
-                                audio_seconds=float(end) - float(start),
+                                audio_seconds=audio_seconds(members),
                                 variant=templates()[meta["task_type"]["minor"][0]].variant(key),
                             ),
                         )
@@ -157,6 +175,7 @@ class Committer:
             "errors": stats["errors"]["total"],
         }
         root.remove_tree("_staging")
+        self._export_release(shards)
         root.write_bytes_atomic(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode())
         self.result = {
             "output": self.uri,
@@ -166,6 +185,25 @@ class Committer:
             "errors": stats["errors"]["total"],
         }
         return self.result
+
+    def _export_release(self, shards: list[PieceInfo]) -> None:
+        """The Audio-FLAN release layout from the final shards, before the manifest makes the build complete.
+
+        Always fresh: release folders already in the output belong to an earlier build (the layout may be off in
+        this one, and must then not survive beside shards it does not describe).
+        """
+        from audioflan_ray import release
+
+        if not release.release_enabled(self.config):
+            root = self.root()
+            for d in release.RELEASE_DIRS:
+                root.remove_tree(d)
+            return
+        entries = [s.to_dict() for s in sorted(shards, key=lambda s: s.path)]
+        self.release = release.export(
+            self.uri, self.options, entries, self.datasets, fresh=True, interval=self.progress_interval_s
+        )
+        log.info("release layout: %s", self.release)
 
 
 def _bucket() -> dict[str, Any]:
@@ -184,9 +222,12 @@ def make_stats(
     }
     by_task_split: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     total, seconds = 0, 0.0
+    tasks = catalog()
     for s in shards:
         for ck, (n, secs) in s.counts.items():
             domain, task, split, dataset = ck.split("\t")
+            # an instance's domain is its task's (what its record says), not its recording's corpus's
+            domain = tasks[task].domain if task in tasks else domain
             for view, k in (("by_domain", domain), ("by_task", task), ("by_split", split), ("by_source", dataset)):
                 views[view][k]["instances"] += int(n)
                 views[view][k]["audio_seconds"] += float(secs)
@@ -207,7 +248,11 @@ def make_stats(
     }
     for view, data in views.items():
         out[view] = {
-            k: {"instances": v["instances"], "audio_seconds": round(v["audio_seconds"], 3)}
+            k: {
+                "instances": v["instances"],
+                "audio_seconds": round(v["audio_seconds"], 3),
+                "audio_hours": round(v["audio_seconds"] / 3600, 4),
+            }
             for k, v in sorted(data.items())
         }
     out["by_task_split"] = {t: dict(sorted(s.items())) for t, s in sorted(by_task_split.items())}
@@ -218,11 +263,15 @@ def make_stats(
                 variants[task][idx] += n
     for task, per in variants.items():
         total_task = sum(per.values())
-        entry = out["by_task"].setdefault(task, {"instances": 0, "audio_seconds": 0.0})
-        entry["distinct_instructions"] = len(per)
+        entry = out["by_task"].setdefault(task, {"instances": 0, "audio_seconds": 0.0, "audio_hours": 0.0})
+        # "-1" counts instances whose variant was not known when written: not an instruction of its own
+        entry["distinct_instructions"] = sum(1 for k in per if int(k) >= 0)
         entry["variant_share"] = {
             k: round(v / total_task, 4) for k, v in sorted(per.items(), key=lambda kv: int(kv[0]))
         }
+    for entry in out["by_task"].values():  # every entry has the same keys, even with no variant counted
+        entry.setdefault("distinct_instructions", 0)
+        entry.setdefault("variant_share", {})
     out["errors"] = {
         "total": len(error_rows),
         "by_reason": {

@@ -72,7 +72,7 @@ class WebDatasetSink(Datasink[dict[str, Any]]):
                         key=row["key"],
                         members={
                             "json": row["sample"],
-                            row["member"]: row["flac"],
+                            **dict(row["members"]),
                             **({"features.npy": row["features"]} if row.get("features") is not None else {}),
                         },
                         seq=int(row["seq"]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,14 +24,33 @@ from audioflan_ray.tasks.catalog import TaskInfo, catalog
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 MIN_INSTRUCTIONS = 8
-PLACEHOLDERS_FIXED = {"audio", "audio_label", "text_label", "prefix"}
+PLACEHOLDERS_FIXED = {"audio_label", "text_label", "prefix"}
 SOA, EOA = "<|SOA|>", "<|EOA|>"
 AUDIO_REF = re.compile(r"<\|SOA\|>([^<]+)<\|EOA\|>")
 CODE_RE = re.compile(r"^[a-z0-9]+$")
+SLOT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+MATCH_MODES = ("same", "different", "balanced")
+POOLS = ("same", "noise")
+COMPARE_ANSWERS = {"equal": ("same", "different"), "greater": ("first", "second")}
+DOMAINS = ("speech", "music", "audio")
 
 
 def audio_ref(audio_id: str) -> str:
     return f"{SOA}{audio_id}{EOA}"
+
+
+@dataclass(frozen=True)
+class PartnerSpec:
+    """Another recording an instance uses, chosen at plan time in the same dataset and split (or the noise pool)."""
+
+    role: str
+    pool: str  # "same": this recording's dataset; "noise": the dataset named by audio.simulate.noise
+    requires: tuple[str, ...]  # fields the partner must carry
+    match: tuple[tuple[str, str], ...]  # (field, same | different | balanced)
+    optional: bool  # the builder can do without it (e.g. generated noise)
+
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*self.requires, *(f for f, _ in self.match)]))
 
 
 @dataclass(frozen=True)
@@ -40,7 +59,8 @@ class Template:
     code: str
     info: TaskInfo
     requires: tuple[str, ...]
-    audio_side: str  # "input" or "output"
+    slots: dict[str, str]  # audio placeholder -> "self" | "built" | "partner.<role>"
+    members: dict[str, str]  # audio placeholder -> member suffix (input.flac, input2.flac, output.flac ...)
     per_segment: bool  # whether the labels stay true for a window cut out of a longer recording
     instructions: tuple[str, ...]
     audio_labels: tuple[str, ...]
@@ -50,18 +70,54 @@ class Template:
     output: str
     tests: tuple[dict[str, Any], ...]
     path: str
+    accepts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    feeds_from: tuple[str, ...] = ()
+    partners: tuple[PartnerSpec, ...] = ()
+    build: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    compare: dict[str, Any] | None = None  # {field, op, answers}
+    domain_answers: dict[str, str] = field(default_factory=dict)
+    choices: dict[str, Any] | None = None  # {field, count}
 
     @property
     def generation(self) -> bool:
         """Audio-FLAN's rule: audio out -> generation, else understanding."""
-        return self.audio_side == "output"
+        return any(self.members[s].startswith("output") for s in self.slots)
+
+    @property
+    def audio_side(self) -> str:
+        return "output" if self.generation else "input"
+
+    @property
+    def kind(self) -> str:
+        if self.build:
+            return "built"
+        if self.partners:
+            return "pair"
+        return "label"
 
     def variant(self, key: str) -> int:
         """Index of the instruction variant ``render`` picks for ``key``."""
         return int.from_bytes(hashlib.sha256(key.encode()).digest()[:16], "big") % len(self.instructions)
 
-    def render(self, key: str, audio_id: str, meta: dict[str, Any]) -> dict[str, str]:
-        """instruction / input / output for one instance (variants chosen from ``key``)."""
+    def eligible(self, meta: dict[str, Any]) -> str | None:
+        """Why a recording with ``meta`` cannot feed this task (None when it can)."""
+        missing = [f for f in self.requires if meta.get(f) in (None, "")]
+        if missing:
+            return ",".join(missing)
+        for f, allowed in self.accepts.items():
+            if str(meta.get(f)) not in allowed:
+                return f"{f} not in {list(allowed)}"
+        return None
+
+    def render(self, key: str, audio_ids: str | dict[str, str], meta: dict[str, Any]) -> dict[str, str]:
+        """instruction / input / output for one instance (variants chosen from ``key``).
+
+        ``audio_ids`` maps each audio placeholder to its AUDIO_ID (a plain string for the one-audio form);
+        ``meta`` holds this recording's fields plus the partner fields (``<role>_<field>``) and built values.
+        """
+        if isinstance(audio_ids, str):
+            audio_ids = {next(iter(self.slots)): audio_ids}
         missing = [f for f in self.requires if meta.get(f) in (None, "")]
         if missing:
             raise TemplateError(f"{self.minor}: {key} lacks required metadata {missing}")
@@ -72,7 +128,8 @@ class Template:
             h //= len(options)
         instruction, audio_label, text_label, prefix = picks
         values = {k: _text(v) for k, v in meta.items()}
-        values.update(audio=audio_ref(audio_id), audio_label=audio_label, text_label=text_label, prefix=prefix)
+        values.update({slot: audio_ref(aid) for slot, aid in audio_ids.items()})
+        values.update(audio_label=audio_label, text_label=text_label, prefix=prefix)
         try:
             return {
                 "instruction": instruction.format_map(values),
@@ -81,6 +138,20 @@ class Template:
             }
         except KeyError as exc:
             raise TemplateError(f"{self.path}: placeholder {exc} has no value for {key}") from exc
+
+    def answer(self, meta: dict[str, Any], partner_meta: dict[str, dict[str, Any]], domain: str) -> dict[str, str]:
+        """Values computed from labels: ``{answer}`` of a comparison, ``{domain_answer}``."""
+        out: dict[str, str] = {}
+        if self.compare:
+            f, op, answers = self.compare["field"], self.compare["op"], self.compare["answers"]
+            other = partner_meta[self.partners[0].role].get(f)
+            if op == "equal":
+                out["answer"] = answers["same" if str(meta.get(f)) == str(other) else "different"]
+            else:
+                out["answer"] = answers["first" if float(meta[f]) > float(other) else "second"]  # type: ignore[arg-type]
+        if self.domain_answers:
+            out["domain_answer"] = self.domain_answers[domain]
+        return out
 
 
 def _text(value: Any) -> str:
@@ -101,8 +172,82 @@ def _strings(data: dict[str, Any], key: str, path: Path, problems: list[str], de
     return tuple(value)
 
 
+def _members(slots: dict[str, str], patterns: dict[str, str]) -> dict[str, str]:
+    """Member suffix per audio placeholder, by side and order of appearance: input.flac, input2.flac, output.flac."""
+    out: dict[str, str] = {}
+    for side in ("input", "output"):
+        order = [n for _, n, _, _ in string.Formatter().parse(patterns[side]) if n in slots]
+        for i, slot in enumerate(order):
+            out[slot] = f"{side}{i + 1 if i else ''}.flac"
+    return out
+
+
+ALLOWED_KEYS = {
+    "minor",
+    "code",
+    "requires",
+    "accepts",
+    "feeds_from",
+    "audio",
+    "partners",
+    "build",
+    "compare",
+    "domain_answers",
+    "choices",
+    "per_segment",
+    "instructions",
+    "audio_labels",
+    "text_labels",
+    "output_prefixes",
+    "input",
+    "output",
+    "tests",
+}
+
+
+def _partners(data: dict[str, Any], path: Path, problems: list[str], fields: set[str]) -> tuple[PartnerSpec, ...]:
+    out = []
+    raw = data.get("partners") or []
+    if not isinstance(raw, list):
+        problems.append(f"{path.name}: partners must be a list")
+        return ()
+    for i, p in enumerate(raw):
+        where = f"{path.name}: partners[{i}]"
+        if not isinstance(p, dict) or not isinstance(p.get("role"), str) or not SLOT_RE.match(p["role"]):
+            problems.append(f"{where}: needs a role matching {SLOT_RE.pattern}")
+            continue
+        unknown = set(p) - {"role", "pool", "requires", "match", "optional"}
+        problems += [f"{where}: unknown key {k!r}" for k in sorted(unknown)]
+        pool = p.get("pool", "same")
+        if pool not in POOLS:
+            problems.append(f"{where}: pool must be one of {POOLS}")
+        req = p.get("requires") or []
+        match = p.get("match") or {}
+        if not isinstance(req, list) or not isinstance(match, dict):
+            problems.append(f"{where}: requires must be a list and match a mapping")
+            continue
+        problems += [f"{where}: unknown metadata field {f!r}" for f in [*req, *match] if f not in fields]
+        problems += [f"{where}: match mode {m!r} not in {MATCH_MODES}" for m in match.values() if m not in MATCH_MODES]
+        if pool == "noise" and match:
+            problems.append(f"{where}: a noise partner cannot match labels")
+        out.append(
+            PartnerSpec(
+                role=p["role"],
+                pool=pool,
+                requires=tuple(req),
+                match=tuple(sorted(match.items())),
+                optional=bool(p.get("optional", False)),
+            )
+        )
+    if sum(m == "balanced" for p in out for _, m in p.match) > 1:
+        problems.append(f"{path.name}: at most one balanced match per template")
+    return tuple(out)
+
+
 def load_template(path: Path) -> Template:
     """Parse and check one template file; every problem in it is reported together."""
+    from audioflan_ray.recipes.base import METADATA_FIELDS
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -110,21 +255,7 @@ def load_template(path: Path) -> Template:
     if not isinstance(data, dict):
         raise TemplateError(f"{path}: top level must be a mapping")
     problems: list[str] = []
-    allowed = {
-        "minor",
-        "code",
-        "requires",
-        "audio",
-        "per_segment",
-        "instructions",
-        "audio_labels",
-        "text_labels",
-        "output_prefixes",
-        "input",
-        "output",
-        "tests",
-    }
-    problems += [f"{path.name}: unknown key {k!r}" for k in data if k not in allowed]
+    problems += [f"{path.name}: unknown key {k!r}" for k in data if k not in ALLOWED_KEYS]
     minor = data.get("minor")
     info = catalog().get(minor) if isinstance(minor, str) else None
     if info is None:
@@ -136,12 +267,79 @@ def load_template(path: Path) -> Template:
     if not isinstance(requires, list):
         problems.append(f"{path.name}: requires must be a list")
         requires = []
-    from audioflan_ray.recipes.base import METADATA_FIELDS
-
     problems += [f"{path.name}: requires unknown metadata field {r!r}" for r in requires if r not in METADATA_FIELDS]
+    accepts = data.get("accepts") or {}
+    if not isinstance(accepts, dict) or not all(isinstance(v, list) for v in accepts.values()):
+        problems.append(f"{path.name}: accepts must map a field to a list of values")
+        accepts = {}
+    problems += [f"{path.name}: accepts unknown metadata field {f!r}" for f in accepts if f not in requires]
+    feeds_from = data.get("feeds_from") or ([info.domain] if info else [])
+    if not isinstance(feeds_from, list) or not set(feeds_from) <= set(DOMAINS):
+        problems.append(f"{path.name}: feeds_from must list domains of {DOMAINS}")
+        feeds_from = []
+    partners = _partners(data, path, problems, set(METADATA_FIELDS))
+    roles = {p.role for p in partners}
+    # The audio placeholders: the one-audio form ``audio: input|output`` is {audio} = this recording.
     side = data.get("audio")
-    if side not in ("input", "output"):
-        problems.append(f"{path.name}: audio must be 'input' or 'output'")
+    slots: dict[str, str] = {}
+    if side in ("input", "output"):
+        slots = {"audio": "self"}
+    elif isinstance(side, dict) and side:
+        for slot, src in side.items():
+            ok = src in ("self", "built") or (isinstance(src, str) and src.startswith("partner.") and src[8:] in roles)
+            if not SLOT_RE.match(str(slot)) or not ok:
+                problems.append(f"{path.name}: audio slot {slot}: {src!r} must be self, built or partner.<role>")
+            slots[str(slot)] = str(src)
+    else:
+        problems.append(f"{path.name}: audio must be 'input', 'output' or a mapping of audio placeholders")
+    build = data.get("build")
+    build_name, params = None, {}
+    values: set[str] = set()
+    if build is not None:
+        from audioflan_ray.audio.simulate import BUILDERS
+
+        if not isinstance(build, dict) or build.get("name") not in BUILDERS:
+            problems.append(f"{path.name}: build.name must be one of {sorted(BUILDERS)}")
+        else:
+            b = BUILDERS[build["name"]]
+            build_name, params = b.name, dict(build.get("params") or {})
+            problems += [f"{path.name}: build param {k!r} unknown to {b.name}" for k in params if k not in b.params]
+            values |= set(b.values)
+            built_slots = {s for s, src in slots.items() if src == "built"}
+            problems += [f"{path.name}: slot {s} is not an output of {b.name}" for s in built_slots - set(b.outputs)]
+            for r in b.partners:
+                if r not in roles:
+                    problems.append(f"{path.name}: builder {b.name} needs a partner with role {r!r}")
+            optional = set(b.optional_partners)
+            partners = tuple(
+                PartnerSpec(p.role, p.pool, p.requires, p.match, p.optional or p.role in optional) for p in partners
+            )
+    elif any(src == "built" for src in slots.values()):
+        problems.append(f"{path.name}: a built audio slot needs a build section")
+    compare = data.get("compare")
+    if compare is not None:
+        op = compare.get("op") if isinstance(compare, dict) else None
+        if op not in COMPARE_ANSWERS or not partners:
+            problems.append(f"{path.name}: compare needs op equal|greater and a partner")
+            compare = None
+        elif set(compare.get("answers") or {}) != set(COMPARE_ANSWERS[op]) or compare.get("field") not in requires:
+            problems.append(f"{path.name}: compare.answers must be {COMPARE_ANSWERS[op]} and field one of requires")
+            compare = None
+        else:
+            values.add("answer")
+    domain_answers = data.get("domain_answers") or {}
+    if domain_answers:
+        if set(domain_answers) != set(feeds_from):
+            problems.append(f"{path.name}: domain_answers must give an answer for each of feeds_from")
+        values.add("domain_answer")
+    choices = data.get("choices")
+    if choices is not None:
+        if not isinstance(choices, dict) or choices.get("field") not in requires or int(choices.get("count", 0)) < 2:
+            problems.append(f"{path.name}: choices needs a field among requires and count >= 2")
+            choices = None
+        else:
+            values.add("choices")
+    known = set(requires) | values | {f"{p.role}_{f}" for p in partners for f in p.fields()}
     instructions = _strings(data, "instructions", path, problems, [])
     if len(instructions) < MIN_INSTRUCTIONS:
         problems.append(f"{path.name}: {len(instructions)} instructions, at least {MIN_INSTRUCTIONS} required")
@@ -157,26 +355,32 @@ def load_template(path: Path) -> Template:
             problems.append(f"{path.name}: {part} pattern required")
             value = ""
         patterns[part] = value
-        unknown = _placeholders(value) - PLACEHOLDERS_FIXED - set(requires)
-        problems += [f"{path.name}: {part} uses {{{u}}} which is not in requires" for u in sorted(unknown)]
-    if side in ("input", "output") and "{audio}" not in patterns[side]:
+        unknown = _placeholders(value) - PLACEHOLDERS_FIXED - known - set(slots)
+        problems += [f"{path.name}: {part} uses {{{u}}} which nothing provides" for u in sorted(unknown)]
+    if side in ("input", "output") and "{audio}" not in patterns[str(side)]:
         problems.append(f"{path.name}: audio is '{side}' but the {side} pattern has no {{audio}}")
+    members = _members(slots, patterns)
+    for slot in slots:
+        n = sum(_placeholders(patterns[p]) >= {slot} for p in ("input", "output"))
+        if slot not in members or (patterns["input"] + patterns["output"]).count("{" + slot + "}") != 1 or n != 1:
+            problems.append(f"{path.name}: audio placeholder {{{slot}}} must appear exactly once in input or output")
     for instr in instructions:
-        unknown = _placeholders(instr) - set(requires)
-        problems += [f"{path.name}: instruction uses {{{u}}} which is not in requires" for u in sorted(unknown)]
+        unknown = _placeholders(instr) - known
+        problems += [f"{path.name}: instruction uses {{{u}}} which nothing provides" for u in sorted(unknown)]
     tests = data.get("tests") or []
     if not isinstance(tests, list) or not tests:
         problems.append(f"{path.name}: at least one inline test case required")
         tests = []
     if problems:
         raise TemplateError("\n".join(problems))
-    assert info is not None and isinstance(code, str) and isinstance(side, str)
+    assert info is not None and isinstance(code, str)
     return Template(
         minor=info.minor,
         code=code,
         info=info,
         requires=tuple(requires),
-        audio_side=side,
+        slots=slots,
+        members=members,
         per_segment=bool(data.get("per_segment", False)),
         instructions=instructions,
         audio_labels=audio_labels,
@@ -186,6 +390,14 @@ def load_template(path: Path) -> Template:
         output=patterns["output"],
         tests=tuple(tests),
         path=str(path),
+        accepts={k: tuple(str(x) for x in v) for k, v in accepts.items()},
+        feeds_from=tuple(feeds_from),
+        partners=partners,
+        build=build_name,
+        params=params,
+        compare=dict(compare) if compare else None,
+        domain_answers={str(k): str(v) for k, v in domain_answers.items()},
+        choices={"field": choices["field"], "count": int(choices["count"])} if choices else None,
     )
 
 
@@ -210,11 +422,14 @@ def run_inline_tests(t: Template) -> list[str]:
     failures = []
     for i, case in enumerate(t.tests):
         key = case.get("key", f"test_{i}")
-        audio_id = case.get("audio_id", "corpus_rec0001")
+        ids = {slot: f"corpus_rec0001_{slot}" for slot in t.slots}
+        if "audio_id" in case:
+            ids = {next(iter(t.slots)): case["audio_id"]}
+        ids.update(case.get("audio_ids", {}))
         meta = case.get("meta", {})
         expect = case.get("expect", {})
         try:
-            out = t.render(key, audio_id, meta)
+            out = t.render(key, ids, meta)
         except TemplateError as exc:
             if expect.get("error"):
                 continue
@@ -236,7 +451,9 @@ def run_inline_tests(t: Template) -> list[str]:
                 }.get(op, lambda v, a: False)(value, arg)
                 if not ok:
                     failures.append(f"{t.path} case {i}: {check} {arg!r} failed on {value!r}")
-        refs = AUDIO_REF.findall(out[t.audio_side])
-        if refs != [audio_id]:
-            failures.append(f"{t.path} case {i}: {t.audio_side} must reference {audio_id} once, got {refs}")
+        for side in ("input", "output"):
+            want = [ids[s] for s in t.slots if t.members[s].startswith(side)]
+            refs = AUDIO_REF.findall(out[side])
+            if sorted(refs) != sorted(want):
+                failures.append(f"{t.path} case {i}: {side} must reference {want} once each, got {refs}")
     return failures

@@ -59,6 +59,8 @@ def test_validate_cli_accepts_the_build(demo: dict[str, Any]) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = last_json(proc.stdout)
     assert report["ok"] and report["instances"] == demo["summary"]["instances"]
+    # the Audio-FLAN release layout is on by default, so the report above covers it too
+    assert {"metadata", "scp_files", "audio_files"} <= {p.name for p in demo["out"].iterdir()}
 
 
 def test_stats_cli_and_plot(demo: dict[str, Any], tmp_path: Path) -> None:

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from audioflan_ray.recipes.base import Problem, Recording, registry
+from audioflan_ray.recipes.base import METADATA_FIELDS, Problem, Recording, registry
 from audioflan_ray.storage import Root
+from tests.conftest import shared_corpus
+from tests.golden.make_golden import MANIFEST_CLIPS, golden_dict, write_manifest_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
@@ -23,10 +25,18 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CORPORA = SHARED / "corpora"
 CV_EN = "cv-corpus-6.1-2020-12-11/en"
 LIBRI_FLAC = SAMPLES / "librispeech/LibriSpeech/test-clean/1089/134686/1089-134686-0000.flac"
+STAND_IN = SAMPLES / "fsdd" / "recordings" / "7_theo_0.wav"  # any bytes do: a scan never opens audio
+BUNDLED = ["audiomnist", "common_voice", "crema_d", "esc50", "fsdd", "librispeech", "ljspeech", "nsynth", "vctk"]
 
 
-def scan(name: str, root: Path) -> list[Recording | Problem]:
-    return list(registry()[name](Root(str(root))).scan())
+def scan(name: str, root: Path, options: dict[str, Any] | None = None) -> list[Recording | Problem]:
+    return list(registry()[name](Root(str(root)), options).scan())
+
+
+def touch(root: Path, *rels: str) -> None:
+    for rel in rels:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(STAND_IN, root / rel)
 
 
 def as_dicts(items: list[Recording | Problem]) -> list[dict[str, Any]]:
@@ -49,7 +59,7 @@ def problems(items: list[Recording | Problem]) -> list[tuple[str, str]]:
 # --- golden scans -----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["common_voice", "esc50", "fsdd", "librispeech", "ljspeech", "nsynth", "vctk"])
+@pytest.mark.parametrize("name", BUNDLED)
 def test_bundled_sample_matches_golden(name: str) -> None:
     assert as_dicts(scan(name, SAMPLES / name)) == golden(name)
 
@@ -64,13 +74,23 @@ def test_shared_corpus_matches_golden(stem: str, name: str) -> None:
     assert as_dicts(scan(name, root)) == golden(stem)
 
 
+@pytest.mark.parametrize("name", ["ravdess", "clotho"])
+def test_not_redistributable_shared_corpus_matches_golden(name: str) -> None:
+    assert [golden_dict(i) for i in scan(name, shared_corpus(name))] == golden(name)
+
+
+def test_manifest_fixture_matches_golden(tmp_path: Path) -> None:
+    write_manifest_fixture(tmp_path)
+    assert as_dicts(scan("manifest", tmp_path)) == golden("manifest")
+
+
 def test_every_registered_recipe_has_a_golden_file() -> None:
     missing = [name for name in registry() if not (GOLDEN / f"{name}.jsonl").is_file()]
     assert missing == []
 
 
 def test_scans_are_sorted_by_recording_id() -> None:
-    for name in ["common_voice", "fsdd", "nsynth", "vctk"]:
+    for name in ["audiomnist", "common_voice", "crema_d", "fsdd", "nsynth", "vctk"]:
         ids = [r.recording_id for r in scan(name, SAMPLES / name) if isinstance(r, Recording)]
         assert ids == sorted(ids), name
 
@@ -81,7 +101,7 @@ def test_check_layout_reports_an_empty_folder(name: str, tmp_path: Path) -> None
     assert found and all(isinstance(p, str) and name in p for p in found)
 
 
-@pytest.mark.parametrize("name", ["common_voice", "esc50", "fsdd", "librispeech", "ljspeech", "nsynth", "vctk"])
+@pytest.mark.parametrize("name", BUNDLED)
 def test_check_layout_accepts_the_bundled_sample(name: str) -> None:
     assert registry()[name](Root(str(SAMPLES / name))).check_layout() == []
 
@@ -274,3 +294,215 @@ def test_nsynth_split_folder_as_root_and_valid_is_dev(tmp_path: Path) -> None:
     shutil.copytree(SAMPLES / "nsynth" / "nsynth-test", tmp_path / "nsynth-valid")
     assert {r.split for r in recordings(scan("nsynth", tmp_path)).values()} == {"dev"}
     assert registry()["nsynth"](Root(str(tmp_path / "nsynth-valid" / "audio"))).check_layout()
+
+
+# --- CREMA-D ------------------------------------------------------------------------------------------------------
+
+
+def test_crema_d_listing_problems_and_actor_split(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES / "crema_d", tmp_path, dirs_exist_ok=True)
+    with (tmp_path / "SentenceFilenames.csv").open("a", encoding="utf-8") as f:
+        f.write('4019,"1050_TIE_ANG_XX"\n8000,"1092_WSI_HAP_HI"\n')
+    (tmp_path / "AudioWAV" / "1001_IOM_NEU_XX.wav").unlink()
+    touch(tmp_path, "AudioWAV/1092_WSI_HAP_HI.wav", "AudioWAV/1050_IEO_DIS_LO.wav", "AudioWAV/1050_XYZ_SAD_XX.wav")
+    items = scan("crema_d", tmp_path)
+    recs = recordings(items)
+    hi = recs["1092_WSI_HAP_HI"].meta  # actor 1092 is not in VideoDemographics.csv: no gender nor age
+    assert hi == {
+        "transcript": "We'll stop in a couple of minutes",
+        "speaker": "1092",
+        "emotion": "happy",
+        "intensity": "high",
+        "language": "English",
+        "language_code": "en",
+        "parallel_id": "WSI",
+    }
+    assert "intensity" not in recs["1001_IOM_ANG_XX"].meta  # XX = unspecified
+    assert problems(items) == [
+        ("AudioWAV/1001_IOM_NEU_XX.wav", "missing_audio"),
+        ("AudioWAV/1050_IEO_DIS_LO.wav", "unlisted"),
+        ("AudioWAV/1050_TIE_ANG_XX.wav", "missing_audio"),
+        ("AudioWAV/1050_XYZ_SAD_XX.wav", "bad_filename"),
+    ]
+    splits: dict[str, set[str]] = {}
+    for rec in recs.values():
+        splits.setdefault(rec.meta["speaker"], set()).add(rec.split)
+    assert all(len(s) == 1 for s in splits.values())
+
+
+def test_crema_d_without_listing_reads_every_clip(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES / "crema_d" / "AudioWAV", tmp_path / "AudioWAV")
+    touch(tmp_path, "AudioWAV/1001_IEO_FEA_md.wav")
+    items = scan("crema_d", tmp_path)
+    assert len(recordings(items)) == 7 and "gender" not in recordings(items)["1050_TIE_SAD_XX"].meta
+    assert problems(items) == [("AudioWAV/1001_IEO_FEA_md.wav", "bad_filename")]
+
+
+# --- RAVDESS ------------------------------------------------------------------------------------------------------
+
+
+def test_ravdess_fields_song_actor_folders_and_duplicates(tmp_path: Path) -> None:
+    touch(
+        tmp_path,
+        "Actor_07/03-01-08-02-02-02-07.wav",  # the zip's layout: Actor_NN at the root
+        "Actor_12/03-02-05-01-01-01-12.wav",  # song
+        "Actor_12/03-01-05-01-01-01-11.wav",  # actor 11's file in actor 12's folder
+        "Actor_12/01-01-05-01-01-01-12.wav",  # modality 01 is audio-video
+        "Actor_12/03-01-09-01-01-01-12.wav",  # no emotion 09
+        "nested/Actor_07/03-01-08-02-02-02-07.wav",
+    )
+    items = scan("ravdess", tmp_path)
+    recs = recordings(items)
+    assert recs["03-01-08-02-02-02-07"].audio == "Actor_07/03-01-08-02-02-02-07.wav"
+    assert recs["03-01-08-02-02-02-07"].meta == {
+        "transcript": "Dogs are sitting by the door",
+        "speaker": "07",
+        "gender": "male",
+        "emotion": "surprised",
+        "intensity": "strong",
+        "language": "English",
+        "language_code": "en",
+        "parallel_id": "02",
+        "take": 2,
+    }
+    sung = recs["03-02-05-01-01-01-12"].meta
+    assert (sung["lyrics"], sung["speaking_style"], sung["gender"]) == (
+        "Kids are talking by the door",
+        "singing",
+        "female",
+    )
+    assert "transcript" not in sung
+    assert problems(items) == [
+        ("Actor_12/01-01-05-01-01-01-12.wav", "bad_filename"),
+        ("Actor_12/03-01-05-01-01-01-11.wav", "bad_layout"),
+        ("Actor_12/03-01-09-01-01-01-12.wav", "bad_filename"),
+        ("nested/Actor_07/03-01-08-02-02-02-07.wav", "duplicate"),
+    ]
+    assert registry()["ravdess"](Root(str(tmp_path))).check_layout() == []
+
+
+# --- AudioMNIST ---------------------------------------------------------------------------------------------------
+
+
+def test_audiomnist_data_folder_root_quirky_metadata_and_bad_files(tmp_path: Path) -> None:
+    meta = {
+        "07": {"accent": "Egyptian_American?", "age": "1234", "gender": "Female", "origin": "Africa, Egypt, Cairo"},
+        "08": "not an object",
+    }
+    (tmp_path / "audioMNIST_meta.txt").write_text(json.dumps(meta), encoding="utf-8")
+    touch(tmp_path, "07/4_07_3.wav", "09/1_09_0.wav", "07/1_09_1.wav", "07/four.wav")
+    items = scan("audiomnist", tmp_path)  # the data folder itself as the root
+    recs = recordings(items)
+    assert recs["4_07_3"].meta == {
+        "transcript": "four",
+        "digit": 4,
+        "speaker": "07",
+        "gender": "female",
+        "accent": "Egyptian American",
+        "region": "Africa, Egypt, Cairo",
+        "language": "English",
+        "language_code": "en",
+        "take": 3,
+    }
+    assert set(recs["1_09_0"].meta) == {"transcript", "digit", "speaker", "language", "language_code", "take"}
+    assert problems(items) == [
+        ("07/1_09_1.wav", "bad_layout"),
+        ("07/four.wav", "bad_filename"),
+        ("audioMNIST_meta.txt", "bad_metadata"),
+    ]
+
+
+def test_audiomnist_unreadable_metadata_is_a_problem(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES / "audiomnist", tmp_path, dirs_exist_ok=True)
+    (tmp_path / "data" / "audioMNIST_meta.txt").write_text("{not json", encoding="utf-8")
+    items = scan("audiomnist", tmp_path)
+    assert len(recordings(items)) == 6 and "gender" not in recordings(items)["0_01_0"].meta
+    assert problems(items) == [("data/audioMNIST_meta.txt", "bad_metadata")]
+
+
+# --- Clotho -------------------------------------------------------------------------------------------------------
+
+
+def test_clotho_splits_from_csv_names_and_row_problems(tmp_path: Path) -> None:
+    header = "file_name,caption_1,caption_2,caption_3,caption_4,caption_5\r\n"
+    (tmp_path / "clotho_captions_development.csv").write_text(
+        header + 'Rain on roof.wav,"Rain falls, softly.",b,c,d,e\r\n'
+        "Gone.wav,A missing clip,b,c,d,e\r\n"
+        "Empty.wav,,b,c,d,e\r\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "clotho_captions_validation.csv").write_text(
+        header + "Bird song.wav,  Birds chirp  ,b,c,d,e\r\nRain on roof.wav,again,b,c,d,e\r\n", encoding="utf-8"
+    )
+    (tmp_path / "clotho_captions_evaluation.csv").write_bytes((header + "Bell.wav,종소리,b,c,d,e\r\n").encode("cp949"))
+    touch(
+        tmp_path,
+        "development/Rain on roof.wav",
+        "development/Stray.wav",
+        "validation/Bird song.wav",
+        "evaluation/Bell.wav",
+    )
+    items = scan("clotho", tmp_path)
+    recs = recordings(items)
+    assert {k: (r.split, r.meta["caption"]) for k, r in recs.items()} == {
+        "Bird song": ("dev", "Birds chirp"),
+        "Rain on roof": ("train", "Rain falls, softly."),
+    }
+    assert problems(items) == [
+        ("clotho_captions_development.csv:4", "bad_metadata"),
+        ("clotho_captions_evaluation.csv", "bad_metadata"),
+        ("clotho_captions_validation.csv:3", "duplicate"),
+        ("development/Gone.wav", "missing_audio"),
+        ("development/Stray.wav", "missing_label"),
+        ("evaluation/Bell.wav", "missing_label"),
+    ]
+
+
+# --- manifest -----------------------------------------------------------------------------------------------------
+
+
+def test_manifest_over_sample_clips_keeps_good_lines_and_reports_every_bad_one(tmp_path: Path) -> None:
+    write_manifest_fixture(tmp_path)
+    items = scan("manifest", tmp_path, {"domain": "speech"})
+    recs = recordings(items)
+    assert {k: (r.audio, r.split) for k, r in recs.items()} == {
+        "am_9_42_10": ("clips/audiomnist/9_42_10.wav", "train"),
+        "crema_1050": ("clips/crema_d/1050_TIE_SAD_XX.wav", "dev"),  # "./" normalized away
+        "fsdd_7_theo_0": ("clips/fsdd/7_theo_0.wav", "test"),
+    }
+    assert recs["fsdd_7_theo_0"].meta == {"transcript": "seven", "digit": 7, "speaker": "theo"}  # "" accent dropped
+    assert recs["am_9_42_10"].size == MANIFEST_CLIPS["clips/audiomnist/9_42_10.wav"].stat().st_size
+    assert problems(items) == [
+        ("manifest.jsonl:5", "bad_json"),
+        ("manifest.jsonl:6", "unknown_field"),
+        ("manifest.jsonl:7", "bad_line"),  # split "validation"
+        ("manifest.jsonl:8", "missing_audio"),
+        ("manifest.jsonl:9", "duplicate"),
+        ("manifest.jsonl:10", "bad_line"),  # unknown key
+        ("manifest.jsonl:11", "bad_line"),  # audio outside the root
+        ("manifest.jsonl:12", "bad_line"),  # list value
+        ("manifest.jsonl:13", "bad_line"),  # bool value
+        ("manifest.jsonl:14", "bad_line"),  # not an object
+        ("manifest.jsonl:15", "bad_line"),  # no recording_id
+    ]
+
+
+def test_manifest_options_domain_source_and_file(tmp_path: Path) -> None:
+    write_manifest_fixture(tmp_path)
+    (tmp_path / "manifest.jsonl").rename(tmp_path / "index.jsonl")
+    cls = registry()["manifest"]
+    assert cls.domain == "speech" and cls.provides == frozenset(METADATA_FIELDS)
+    music = cls(Root(str(tmp_path)), {"domain": "music", "source": ["studio"], "file": "index.jsonl"})
+    assert (music.domain, music.source, music.check_layout()) == ("music", ["studio"], [])
+    assert cls.domain == "speech" and cls.source == ["manifest"]  # the instance's options do not leak
+    assert len(recordings(list(music.scan()))) == 3
+    default = cls(Root(str(tmp_path)), {"domain": "audio"})
+    assert default.source == ["manifest"]
+    assert default.check_layout() == [f"manifest: no manifest.jsonl under {tmp_path}"]
+    assert problems(list(default.scan())) == [("manifest.jsonl", "missing_manifest")]
+    bad = cls(Root(str(tmp_path)), {"domain": "sound", "source": "studio", "file": "index.jsonl"})
+    assert bad.check_layout() == [
+        "manifest: option domain 'sound' is not one of speech, music, audio",
+        "manifest: option source must be a non-empty list of strings: 'studio'",
+    ]
+    assert "domain is required" in cls(Root(str(tmp_path)), {"file": "index.jsonl"}).check_layout()[0]

@@ -27,6 +27,10 @@ def _cfg(uri: str) -> Config:
             f"output.uri={uri}",
             "output.shard_max_samples=3",
             "ray.plan_unit_recordings=4",
+            "audio.simulate.noise=null",  # the demo's noise corpus (esc50) is not among these sources
+            # Four one-audio tasks and a built two-audio one (generated noise), enough for the sink's paths.
+            "build.tasks=[Automatic Speech Recognition, Text to Speech, Language Identification, "
+            "Speaker Identification, Denoising]",
             f"sources=[{{recipe: librispeech, root: {SAMPLES / 'librispeech'}}}, "
             f"{{recipe: ljspeech, root: {SAMPLES / 'ljspeech'}, limit: 6}}]",
         ],
@@ -87,7 +91,7 @@ def test_commit_writes_stats_and_a_valid_manifest(built: dict[str, Any]) -> None
     assert manifest["format"] == "audioflan-ray/1"
     assert manifest["totals"]["instances"] == built["result"]["instances"] > 0
     stats = json.loads((one / "stats.json").read_text())
-    assert stats["by_source"]["librispeech"]["instances"] == 4 * 4  # 4 utterances x ASR, TTS, LID, speaker id
+    assert stats["by_source"]["librispeech"]["instances"] == 4 * 5  # 4 utterances x ASR, TTS, LID, spk id, denoise
     for task, entry in stats["by_task"].items():
         assert entry["distinct_instructions"] == len(entry["variant_share"]) >= 1, task
         assert abs(sum(entry["variant_share"].values()) - 1.0) < 1e-3

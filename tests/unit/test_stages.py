@@ -228,6 +228,9 @@ def test_drops_are_counted_by_reason_in_rows_and_seconds(tmp_path: Path) -> None
             f"sources=[{{recipe: ljspeech, root: {SAMPLES / 'ljspeech'}, limit: 4}}]",
             "audio.quality.min_rms_dbfs=-20",
             "audio.features.kind=log_mel",
+            "audio.simulate.noise=null",
+            "build.tasks=[Automatic Speech Recognition, Text to Speech, Gender Recognition, Accent Recognition, "
+            "Language Identification, Speaker Identification]",
         ],
     )
     rows, cols, committer = instance_rows(cfg)
@@ -253,6 +256,8 @@ def test_a_task_can_ask_for_its_own_sample_rate(tmp_path: Path) -> None:
             f"output.uri={uri}",
             f"sources=[{{recipe: vctk, root: {SAMPLES / 'vctk'}}}]",
             "audio.task_sample_rate={Text to Speech: 24000}",
+            "audio.simulate.noise=null",
+            "build.tasks=[Text to Speech, Automatic Speech Recognition, Gender Recognition, Accent Recognition]",
         ],
     )
     rows, cols, committer = instance_rows(cfg)

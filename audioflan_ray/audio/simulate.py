@@ -1,0 +1,536 @@
+"""Simulated instruction pairs built from real recordings: degraded/clean pairs, mixtures, scenes, sequences.
+
+Pure numpy/scipy. ``build`` checks the inputs, merges the params and runs one of ``BUILDERS``; every random choice
+comes from one generator seeded by a string (the instance key), so the same seed always builds the same audio. A
+builder returns float32 mono audio per slot (peak <= ``PEAK``; slots that must keep an exact relation are scaled by
+one common gain), text values for templates and a JSON-able record of what it did.
+
+Text values have fixed formats: seconds ``"1.250"``, dB ``"7.3"``, Hz ``"8000"``, fractions ``"0.25"``. Drawn
+times are put on the millisecond grid before use, so the text states exactly what was built; bounds that follow
+from a recording's length are recorded to 6 decimals (sample-exact at any common rate). Levels that the text and
+record report (SNR, TIR, EBR, DRR) are measured on the built signals, not the values asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.signal import ellip, ellipord, fftconvolve, resample_poly, sosfiltfilt
+
+from audioflan_ray.audio.segment import frame_energy_db
+
+PEAK = 0.99
+_PEAK_SCALE = PEAK * (1 - 1e-6)  # a hair under PEAK, so float32 rounding of a scaled peak cannot cross it
+SILENT_PEAK = 1e-4  # -80 dBFS: a recording quieter than this gives nothing to build on
+ACTIVE_RANGE_DB = 40.0
+FRAME_S, HOP_S = 0.025, 0.010
+GAP_NOISE_DB = -45.0  # noise between joined recordings, relative to their mean power
+EDGE_S = 0.5  # cut_gap keeps the gap this far from both ends
+MIN_PART_S = 0.25  # shortest prompt or continuation
+EVENT_MAX_FRACTION = 0.6  # of the scene
+REVERB_LEVEL = 2.0  # reverberant energy per second of RT60 relative to the direct path (DRR 0 dB at 0.5 s)
+DIRECT_S = 0.0025  # the direct-path window of the RIR; its tail starts after it
+RIR_LENGTH_RT60 = 1.5  # the tail runs to 90 dB down
+PASSBAND_RIPPLE_DB, STOPBAND_DB = 0.1, 50.0  # per pass; sosfiltfilt doubles both
+TRANSITION_HZ = 250.0  # band_limit: the stopband starts this far above the cutoff
+PINK_FLOOR_HZ = 100.0
+
+
+@dataclass(frozen=True)
+class Built:
+    audio: dict[str, tuple[np.ndarray, int]]
+    """Slot name -> (float32 mono samples, sample rate)."""
+    values: dict[str, str]
+    """Text values templates may use as ``{placeholders}``."""
+    record: dict[str, Any]
+    """JSON-able parameters (stored in the sample's ``other.built``); the same keys on every call of one builder."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a builder function gets: float64 copies of the audio, merged params and the seeded generator."""
+
+    target: np.ndarray
+    rate: int
+    partners: dict[str, np.ndarray]
+    labels: dict[str, dict[str, Any]]
+    params: dict[str, Any]
+    rng: np.random.Generator
+
+
+@dataclass(frozen=True)
+class Builder:
+    name: str
+    fn: Callable[..., Built]
+    outputs: tuple[str, ...]
+    values: tuple[str, ...]
+    partners: tuple[str, ...]
+    """Partner roles it uses (optional ones included)."""
+    optional_partners: tuple[str, ...] = ()
+    """Roles it can do without (it generates noise instead)."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """Defaults; a range is ``[lo, hi]`` (or one number), a choice a list of options."""
+
+
+# --------------------------------------------------------------------------------------------------------- helpers
+
+
+def seed_rng(seed: str) -> np.random.Generator:
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
+
+
+def _sec(x: float) -> str:
+    return f"{round(x, 3) + 0.0:.3f}"  # + 0.0 turns a rounded -0.0 into 0.0
+
+
+def _db(x: float) -> str:
+    return f"{round(x, 1) + 0.0:.1f}"
+
+
+def _energy(x: np.ndarray) -> float:
+    return float(np.sum(np.square(x, dtype=np.float64)))
+
+
+def _ratio_db(signal: np.ndarray, other: np.ndarray) -> float:
+    return 10.0 * math.log10(_energy(signal) / _energy(other))
+
+
+def _limit(*signals: np.ndarray) -> tuple[list[np.ndarray], float]:
+    """Scale all signals by one gain (<= 1) so the loudest peak is within PEAK; float32 out."""
+    peak = max(float(np.max(np.abs(s))) if len(s) else 0.0 for s in signals)
+    gain = _PEAK_SCALE / peak if peak > _PEAK_SCALE else 1.0
+    return [np.asarray(s * gain, dtype=np.float32) for s in signals], gain
+
+
+def _range(spec: Any, name: str) -> tuple[float, float]:
+    if isinstance(spec, int | float) and not isinstance(spec, bool):
+        spec = [spec, spec]
+    if (
+        isinstance(spec, list | tuple)
+        and len(spec) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in spec)
+        and spec[0] <= spec[1]
+    ):
+        return float(spec[0]), float(spec[1])
+    raise ValueError(f"param {name!r}: want a number or [lo, hi] with lo <= hi, got {spec!r}")
+
+
+def _uniform(inp: Inputs, name: str) -> float:
+    lo, hi = _range(inp.params[name], name)
+    return lo if lo == hi else float(inp.rng.uniform(lo, hi))
+
+
+def _ms(inp: Inputs, lo_s: float, hi_s: float, what: str) -> float:
+    """Seconds on the millisecond grid, uniform within [lo_s, hi_s]."""
+    lo, hi = math.ceil(lo_s * 1000 - 1e-9), math.floor(hi_s * 1000 + 1e-9)
+    if lo > hi:
+        raise ValueError(f"{what}: no millisecond lies in [{lo_s}, {hi_s}] s")
+    return int(inp.rng.integers(lo, hi + 1)) / 1000
+
+
+def _choice(inp: Inputs, name: str) -> float:
+    spec = inp.params[name]
+    options = list(spec) if isinstance(spec, list | tuple) else [spec]
+    if not options or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in options):
+        raise ValueError(f"param {name!r}: want a number or a non-empty list of numbers, got {spec!r}")
+    return float(options[int(inp.rng.integers(len(options)))] if len(options) > 1 else options[0])
+
+
+def pink_noise(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
+    """``n`` samples of unit-RMS 1/f noise (white noise shaped in the frequency domain), flat below
+    ``PINK_FLOOR_HZ``: a 1/f slope down to DC would put most of the power in slow, uneven rumble."""
+    if n == 0:
+        return np.zeros(0)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    f = np.maximum(np.fft.rfftfreq(n, 1 / rate), PINK_FLOOR_HZ)
+    x = np.fft.irfft(spectrum / np.sqrt(f), n)
+    return np.asarray(x / math.sqrt(max(float(np.mean(x * x)), 1e-30)))
+
+
+def _looped(inp: Inputs, role: str, n: int) -> np.ndarray:
+    x = inp.partners[role]
+    if float(np.max(np.abs(x))) < SILENT_PEAK:
+        raise ValueError(f"partner {role!r} is silent")
+    return np.resize(x, n)  # repeats a short partner, crops a long one
+
+
+def active_span(samples: np.ndarray, rate: int, range_db: float = ACTIVE_RANGE_DB) -> tuple[int, int]:
+    """Sample range ``[start, end)`` from the first to the last 25 ms frame (10 ms hop) within ``range_db`` of the
+    loudest frame: the recording without its leading and trailing silence."""
+    frame, hop = max(1, round(FRAME_S * rate)), max(1, round(HOP_S * rate))
+    energy = frame_energy_db(np.asarray(samples, dtype=np.float64), frame, hop)
+    idx = np.flatnonzero(energy >= energy.max() - range_db)
+    return int(idx[0]) * hop, min(len(samples), int(idx[-1]) * hop + frame)
+
+
+def _active(inp: Inputs, role: str) -> np.ndarray:
+    x = inp.target if role == "self" else inp.partners[role]
+    if float(np.max(np.abs(x))) < SILENT_PEAK:
+        raise ValueError(f"{role!r} is silent")
+    start, end = active_span(x, inp.rate)
+    return x[start:end]
+
+
+def _label(inp: Inputs, role: str, key: str) -> str:
+    value = inp.labels.get(role, {}).get(key)
+    if value is None or str(value) == "":
+        raise ValueError(f"labels[{role!r}] has no {key!r}")
+    return str(value)
+
+
+def _join(inp: Inputs, parts: list[np.ndarray], gap_param: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Parts back to back, separated by drawn gaps of low pink noise; returns the signal and each part's bounds."""
+    level = math.sqrt(np.mean(np.square(np.concatenate(parts))) * 10 ** (GAP_NOISE_DB / 10))
+    pieces: list[np.ndarray] = []
+    bounds: list[tuple[int, int]] = []
+    pos = 0
+    for i, part in enumerate(parts):
+        if i:
+            gap = pink_noise(inp.rng, int(round(_uniform(inp, gap_param) * inp.rate)), inp.rate) * level
+            pieces.append(gap)
+            pos += len(gap)
+        pieces.append(part)
+        bounds.append((pos, pos + len(part)))
+        pos += len(part)
+    return np.concatenate(pieces), bounds
+
+
+def _bounds_s(bounds: list[tuple[int, int]], rate: int) -> list[list[float]]:
+    return [[round(s / rate, 6), round(e / rate, 6)] for s, e in bounds]
+
+
+# -------------------------------------------------------------------------------------------------------- builders
+
+
+def _add_noise(inp: Inputs) -> Built:
+    x = inp.target
+    snr = _uniform(inp, "snr_db")
+    if "noise" in inp.partners:
+        # A noise clip's silent head would leave a short target without noise: loop its active part from a
+        # random point instead.
+        _looped(inp, "noise", 1)  # rejects a silent clip
+        a, b = active_span(inp.partners["noise"], inp.rate)
+        active = inp.partners["noise"][a:b]
+        noise = np.resize(np.roll(active, -int(inp.rng.integers(len(active)))), len(x))
+        source = "partner"
+    else:
+        noise, source = pink_noise(inp.rng, len(x), inp.rate), "generated"
+    noise = noise * math.sqrt(_energy(x) / (_energy(noise) * 10 ** (snr / 10)))
+    (clean, noisy), gain = _limit(x, x + noise)
+    measured = _ratio_db(clean, noisy.astype(np.float64) - clean)
+    return Built(
+        {"noisy": (noisy, inp.rate), "clean": (clean, inp.rate)},
+        {"snr_db": _db(measured)},
+        {"snr_db": round(measured, 2), "noise": source, "gain": gain},
+    )
+
+
+def room_impulse_response(rt60_s: float, rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Synthetic RIR: a unit direct path at t = 0, then Gaussian noise from ``DIRECT_S`` on whose envelope falls
+    60 dB per ``rt60_s`` and whose energy is ``REVERB_LEVEL * rt60_s`` (longer rooms carry more reverberation, as
+    at a fixed distance in a real room). ``RIR_LENGTH_RT60 * rt60_s`` long."""
+    if not rt60_s > 0:
+        raise ValueError(f"rt60_s must be > 0, got {rt60_s}")
+    direct = max(1, round(DIRECT_S * rate))
+    n = max(math.ceil(RIR_LENGTH_RT60 * rt60_s * rate), direct + 1)
+    rir = rng.standard_normal(n) * np.exp(-3.0 * math.log(10.0) * np.arange(n) / (rt60_s * rate))
+    rir[:direct] = 0.0
+    rir *= math.sqrt(REVERB_LEVEL * rt60_s / _energy(rir))
+    rir[0] = 1.0
+    return np.asarray(rir)
+
+
+def _reverberate(inp: Inputs) -> Built:
+    x = inp.target
+    rt60 = round(_uniform(inp, "rt60_s"), 3)
+    rir = room_impulse_response(rt60, inp.rate, inp.rng)
+    direct = max(1, round(DIRECT_S * inp.rate))
+    drr = _ratio_db(rir[:direct], rir[direct:])
+    (clean, reverberant), _ = _limit(x, fftconvolve(x, rir)[: len(x)])
+    return Built(
+        {"reverberant": (reverberant, inp.rate), "clean": (clean, inp.rate)},
+        {"rt60_s": _sec(rt60)},
+        {"rt60_s": rt60, "rir": "synthetic", "drr_db": round(drr, 2)},
+    )
+
+
+def _clip(inp: Inputs) -> Built:
+    x = inp.target
+    fraction = round(_uniform(inp, "clip_level"), 2)
+    if not 0 < fraction < 1:
+        raise ValueError(f"clip_level must lie in (0, 1), got {fraction}")
+    level = fraction * float(np.max(np.abs(x)))
+    (clean, clipped), _ = _limit(x, np.clip(x, -level, level))
+    ratio = float(np.count_nonzero(np.abs(x) > level)) / len(x)
+    return Built(
+        {"clipped": (clipped, inp.rate), "clean": (clean, inp.rate)},
+        {"clip_level": f"{fraction:.2f}"},
+        {"clip_level": fraction, "clipped_ratio": round(ratio, 6)},
+    )
+
+
+def _band_limit(inp: Inputs) -> Built:
+    x = inp.target
+    cutoff = int(round(_uniform(inp, "cutoff_hz")))
+    stop = cutoff + TRANSITION_HZ
+    if cutoff <= 0 or stop >= inp.rate / 2:
+        raise ValueError(f"cutoff_hz {cutoff}: needs 0 < cutoff and cutoff + {TRANSITION_HZ:g} Hz < {inp.rate / 2:g}")
+    # Elliptic rather than Butterworth: a Butterworth of practical order is only ~15 dB down 500 Hz above 4 kHz.
+    order, wn = ellipord(cutoff, stop, PASSBAND_RIPPLE_DB, STOPBAND_DB, fs=inp.rate)
+    sos = ellip(order, PASSBAND_RIPPLE_DB, STOPBAND_DB, wn, output="sos", fs=inp.rate)
+    pad = 3 * (2 * len(sos) + 1)
+    if len(x) <= pad:
+        raise ValueError(f"band_limit: target has {len(x)} samples, the filter needs more than {pad}")
+    (clean, narrow), _ = _limit(x, sosfiltfilt(sos, x))
+    return Built(
+        {"narrowband": (narrow, inp.rate), "clean": (clean, inp.rate)},
+        {"cutoff_hz": str(cutoff)},
+        {"cutoff_hz": cutoff},
+    )
+
+
+def _downsample(inp: Inputs) -> Built:
+    x = inp.target
+    low_rate = int(_choice(inp, "low_rate"))
+    if not 0 < low_rate < inp.rate:
+        raise ValueError(f"low_rate {low_rate} must lie below the target rate {inp.rate}")
+    g = math.gcd(low_rate, inp.rate)
+    (clean, low), _ = _limit(x, resample_poly(x, low_rate // g, inp.rate // g))
+    return Built(
+        {"low": (low, low_rate), "clean": (clean, inp.rate)},
+        {"low_rate": str(low_rate), "target_rate": str(inp.rate)},
+        {"low_rate": low_rate, "target_rate": inp.rate},
+    )
+
+
+def _cut_gap(inp: Inputs) -> Built:
+    x, rate = inp.target, inp.rate
+    lo, hi = _range(inp.params["gap_s"], "gap_s")
+    duration = len(x) / rate
+    # Checked against the longest gap, so a recording is usable for every seed or for none.
+    if duration < 2 * EDGE_S + hi:
+        raise ValueError(
+            f"cut_gap: target is {duration:.3f} s, needs {2 * EDGE_S + hi:.3f} s (a gap up to {hi:g} s, "
+            f"{EDGE_S:g} s from both ends)"
+        )
+    gap = _ms(inp, lo, hi, "gap_s")
+    start_s = _ms(inp, EDGE_S, duration - EDGE_S - gap, "gap start")
+    end_s = round(start_s + gap, 3)
+    (clean,), _ = _limit(x)
+    gapped = clean.copy()
+    gapped[round(start_s * rate) : round(end_s * rate)] = 0.0
+    return Built(
+        {"gapped": (gapped, rate), "clean": (clean, rate)},
+        {"gap_start_s": _sec(start_s), "gap_end_s": _sec(end_s)},
+        {"gap_start_s": start_s, "gap_end_s": end_s},
+    )
+
+
+def _mix(inp: Inputs) -> Built:
+    x = inp.target
+    interferer = _looped(inp, "interferer", len(x))
+    tir = _uniform(inp, "snr_db")
+    scale = math.sqrt(_energy(x) / (_energy(interferer) * 10 ** (tir / 10)))
+    (target, mixture), gain = _limit(x, x + scale * interferer)
+    measured = _ratio_db(target, mixture.astype(np.float64) - target)
+    return Built(
+        {"mixture": (mixture, inp.rate), "target": (target, inp.rate)},
+        {},
+        # gain: mixture = target + gain * interferer (the partner looped or cut to the target's length)
+        {"tir_db": round(measured, 2), "gain": gain * scale},
+    )
+
+
+def _place_event(inp: Inputs) -> Built:
+    rate = inp.rate
+    scene_n = round(_uniform(inp, "scene_s") * rate)
+    event = _active(inp, "self")[: int(EVENT_MAX_FRACTION * scene_n)]
+    if len(event) == 0:
+        raise ValueError(f"place_event: a {scene_n / rate:g} s scene leaves no room for the event")
+    onset_s = _ms(inp, 0.0, (scene_n - len(event)) / rate, "onset")
+    onset = round(onset_s * rate)
+    ebr = _uniform(inp, "ebr_db")
+    if "background" in inp.partners:
+        background, source = _looped(inp, "background", scene_n), "partner"
+    else:
+        background, source = pink_noise(inp.rng, scene_n, rate), "generated"
+    under = _energy(background[onset : onset + len(event)])
+    background = background * math.sqrt(_energy(event) / (under * 10 ** (ebr / 10)))
+    measured = _ratio_db(event, background[onset : onset + len(event)])
+    scene = background.copy()
+    scene[onset : onset + len(event)] += event
+    (scene,), _ = _limit(scene)
+    offset_s = (onset + len(event)) / rate
+    return Built(
+        {"scene": (scene, rate)},
+        {"onset_s": _sec(onset_s), "offset_s": _sec(offset_s)},
+        {"onset_s": onset_s, "offset_s": round(offset_s, 6), "ebr_db": round(measured, 2), "background": source},
+    )
+
+
+def _sequence(inp: Inputs) -> Built:
+    roles = ["self", "second", "third"]
+    labels = {r: _label(inp, r, "label") for r in roles}
+    parts = {r: _active(inp, r) for r in roles}
+    order = [roles[i] for i in inp.rng.permutation(len(roles))]
+    joined, bounds = _join(inp, [parts[r] for r in order], "gap_s")
+    (joined,), _ = _limit(joined)
+    return Built(
+        {"sequence": (joined, inp.rate)},
+        {"events": ", ".join(labels[r] for r in order)},
+        {"order": order, "bounds": _bounds_s(bounds, inp.rate)},
+    )
+
+
+def _concat_speakers(inp: Inputs) -> Built:
+    roles = ["self", "other"]
+    speakers = {r: _label(inp, r, "speaker") for r in roles}
+    parts = {r: _active(inp, r) for r in roles}
+    order = [roles[i] for i in inp.rng.permutation(len(roles))]
+    joined, bounds = _join(inp, [parts[r] for r in order], "gap_s")
+    (joined,), _ = _limit(joined)
+    timeline = "; ".join(
+        f"{_sec(s / inp.rate)}-{_sec(e / inp.rate)}: speaker {speakers[r]}"
+        for r, (s, e) in zip(order, bounds, strict=True)
+    )
+    return Built(
+        {"conversation": (joined, inp.rate)},
+        {"timeline": timeline},
+        {"order": order, "bounds": _bounds_s(bounds, inp.rate)},
+    )
+
+
+def _pad_speech(inp: Inputs) -> Built:
+    rate = inp.rate
+    speech = _active(inp, "self")
+    lo, hi = _range(inp.params["pad_s"], "pad_s")
+    lead_s, tail_s = _ms(inp, lo, hi, "pad_s"), _ms(inp, lo, hi, "pad_s")
+    lead, tail = round(lead_s * rate), round(tail_s * rate)
+    snr = _uniform(inp, "snr_db")
+    noise = pink_noise(inp.rng, lead + len(speech) + tail, rate)
+    span = slice(lead, lead + len(speech))
+    noise *= math.sqrt(_energy(speech) / (_energy(noise[span]) * 10 ** (snr / 10)))
+    measured = _ratio_db(speech, noise[span])
+    padded = noise.copy()
+    padded[span] += speech
+    (padded,), _ = _limit(padded)
+    return Built(
+        {"padded": (padded, rate)},
+        {"segments": f"{_sec(lead / rate)}-{_sec((lead + len(speech)) / rate)}"},
+        {"lead_s": lead_s, "speech_s": round(len(speech) / rate, 6), "snr_db": round(measured, 2)},
+    )
+
+
+def _split_continuation(inp: Inputs) -> Built:
+    x, rate = inp.target, inp.rate
+    lo, hi = _range(inp.params["prompt_ratio"], "prompt_ratio")
+    if not 0 < lo <= hi < 1:
+        raise ValueError(f"prompt_ratio must lie in (0, 1), got {inp.params['prompt_ratio']!r}")
+    duration = len(x) / rate
+    if min(lo * duration, (1 - hi) * duration) < MIN_PART_S:
+        raise ValueError(
+            f"split_continuation: target is {duration:.3f} s, too short for a prompt ratio of [{lo:g}, {hi:g}] "
+            f"with both parts at least {MIN_PART_S:g} s"
+        )
+    prompt_s = _ms(inp, lo * duration, hi * duration, "prompt_s")
+    (whole,), _ = _limit(x)
+    cut = round(prompt_s * rate)
+    return Built(
+        {"prompt": (whole[:cut], rate), "continuation": (whole[cut:], rate)},
+        {"prompt_s": _sec(prompt_s)},
+        {"prompt_s": prompt_s},
+    )
+
+
+BUILDERS: dict[str, Builder] = {
+    b.name: b
+    for b in (
+        Builder("add_noise", _add_noise, ("noisy", "clean"), ("snr_db",), ("noise",), ("noise",), {"snr_db": [0, 20]}),
+        Builder("reverberate", _reverberate, ("reverberant", "clean"), ("rt60_s",), (), (), {"rt60_s": [0.3, 1.0]}),
+        Builder("clip", _clip, ("clipped", "clean"), ("clip_level",), (), (), {"clip_level": [0.1, 0.5]}),
+        Builder(
+            "band_limit", _band_limit, ("narrowband", "clean"), ("cutoff_hz",), (), (), {"cutoff_hz": [2000, 4000]}
+        ),
+        Builder("downsample", _downsample, ("low", "clean"), ("low_rate", "target_rate"), (), (), {"low_rate": [8000]}),
+        Builder("cut_gap", _cut_gap, ("gapped", "clean"), ("gap_start_s", "gap_end_s"), (), (), {"gap_s": [0.2, 0.5]}),
+        Builder("mix", _mix, ("mixture", "target"), (), ("interferer",), (), {"snr_db": [-5, 5]}),
+        Builder(
+            "place_event",
+            _place_event,
+            ("scene",),
+            ("onset_s", "offset_s"),
+            ("background",),
+            ("background",),
+            {"scene_s": 10.0, "ebr_db": [5, 15]},
+        ),
+        Builder("sequence", _sequence, ("sequence",), ("events",), ("second", "third"), (), {"gap_s": [0.2, 0.5]}),
+        Builder(
+            "concat_speakers", _concat_speakers, ("conversation",), ("timeline",), ("other",), (), {"gap_s": [0.3, 1.0]}
+        ),
+        Builder(
+            "pad_speech", _pad_speech, ("padded",), ("segments",), (), (), {"pad_s": [0.5, 2.0], "snr_db": [20, 30]}
+        ),
+        Builder(
+            "split_continuation",
+            _split_continuation,
+            ("prompt", "continuation"),
+            ("prompt_s",),
+            (),
+            (),
+            {"prompt_ratio": [0.3, 0.6]},
+        ),
+    )
+}
+
+
+def _mono(samples: np.ndarray, what: str) -> np.ndarray:
+    x = np.asarray(samples, dtype=np.float64)
+    if x.ndim != 1 or len(x) == 0:
+        raise ValueError(f"{what}: want non-empty mono samples, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what}: samples are not all finite")
+    return x
+
+
+def build(
+    name: str,
+    target: np.ndarray,
+    rate: int,
+    partners: dict[str, np.ndarray],
+    labels: dict[str, dict[str, Any]],
+    params: dict[str, Any] | None,
+    seed: str,
+) -> Built:
+    """Build one simulated pair with builder ``name`` from ``target`` (mono at ``rate``) and its partners (mono at
+    the same rate, by role; roles the builder does not use are ignored). ``params`` override the builder's defaults.
+    Raises ``ValueError`` when the inputs cannot make the pair (unknown builder or param, missing partner or label,
+    silent or too short audio)."""
+    builder = BUILDERS.get(name)
+    if builder is None:
+        raise ValueError(f"unknown builder {name!r} (known: {', '.join(BUILDERS)})")
+    if rate <= 0:
+        raise ValueError(f"rate must be > 0, got {rate}")
+    x = _mono(target, "target")
+    if float(np.max(np.abs(x))) < SILENT_PEAK:
+        raise ValueError(f"{name}: target is silent (peak below {SILENT_PEAK:g})")
+    missing = [r for r in builder.partners if r not in partners and r not in builder.optional_partners]
+    if missing:
+        raise ValueError(f"{name}: missing partners {missing}")
+    unknown = sorted(set(params or {}) - set(builder.params))
+    if unknown:
+        raise ValueError(f"{name}: unknown params {unknown} (known: {sorted(builder.params)})")
+    inputs = Inputs(
+        target=x,
+        rate=int(rate),
+        # A template may link partners for its own slots (a reference clip); the builder sees only its roles.
+        partners={r: _mono(p, f"partner {r!r}") for r, p in partners.items() if r in builder.partners},
+        labels=labels,
+        params={**builder.params, **(params or {})},
+        rng=seed_rng(seed),
+    )
+    return builder.fn(inputs)

@@ -1,0 +1,122 @@
+"""AudioMNIST — 30,000 English spoken digits 0-9, 60 speakers × 50 takes each, 48 kHz WAV.
+
+- Source: https://github.com/soerenab/AudioMNIST (Becker et al., "Interpreting and Explaining Deep Neural Networks
+  for Classification of Audio Signals", 2018). MIT licence: redistributable.
+- Native layout: ``data/<speaker>/<digit>_<speaker>_<take>.wav`` and ``data/audioMNIST_meta.txt`` (a JSON object:
+  speaker -> ``accent, age, gender, native speaker, origin, recordingdate, recordingroom``). The root may be the
+  repository (holding ``data/``) or the ``data`` folder itself.
+- Labels: from the file name the digit (and its English word as the transcript: 7 -> "seven"), the speaker (as
+  written, ``01``-``60``) and the take (0-49). From the speaker's metadata entry: gender; age in years (written as
+  an int for some speakers and a string for others; an implausible value such as speaker 45's ``1234`` -> absent);
+  accent in words (upstream spells it inconsistently: ``german`` is capitalized, ``Egyptian_American?`` becomes
+  ``Egyptian American``); region = ``origin`` as written (``Europe, Germany, Berlin``). ``native speaker`` and
+  the recording date and room have no metadata field. A speaker missing from the metadata gets only the file-name
+  labels (not an error).
+- Split: the corpus defines none. ``hash_split(speaker)`` (5 % dev, 5 % test), so no speaker crosses splits.
+- Problems: a name that does not parse -> ``bad_filename``; a file outside its speaker's folder -> ``bad_layout``;
+  an unreadable metadata file -> ``bad_metadata`` (the scan goes on without speaker labels).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, hash_split, register
+
+_NAME = re.compile(r"^(?P<digit>[0-9])_(?P<speaker>[0-9]+)_(?P<take>[0-9]+)\.wav$")
+_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_META = "audioMNIST_meta.txt"
+_GENDERS = {"male", "female"}
+_AGES = range(1, 121)
+
+
+def _accent(value: Any) -> str | None:
+    """The accent in words: underscores as spaces, an uncertain trailing '?' dropped, each word capitalized."""
+    if not isinstance(value, str):
+        return None
+    words = value.replace("_", " ").strip().rstrip("?").split()
+    return " ".join(w[:1].upper() + w[1:] for w in words) or None
+
+
+def _age(value: Any) -> int | None:
+    age = int(value) if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()) else None
+    return age if age in _AGES else None
+
+
+@register
+class AudioMNIST(Recipe):
+    name = "audiomnist"
+    domain = "speech"
+    source = ["studio"]
+    number = 21
+    provides = frozenset(
+        {"transcript", "digit", "speaker", "gender", "age", "accent", "region", "language", "language_code", "take"}
+    )
+
+    def _base(self) -> str:
+        return "data/" if self.root.isdir("data") else ""
+
+    def check_layout(self) -> list[str]:
+        if not self.root.exists(self._base() + _META):
+            return [f"audiomnist: no data/{_META} under {self.root.uri} (nor {_META} at its top)"]
+        return []
+
+    def _speakers(self, base: str, problems: list[Problem]) -> dict[str, dict[str, Any]]:
+        """speaker -> labels from audioMNIST_meta.txt; an unreadable file is a problem, not a crash."""
+        if not self.root.exists(base + _META):
+            return {}
+        try:
+            entries = json.loads(self.root.read_text(base + _META))
+            if not isinstance(entries, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            problems.append(Problem(base + _META, "bad_metadata", f"unreadable speaker metadata: {exc}"))
+            return {}
+        speakers = {}
+        for speaker, entry in entries.items():
+            if not isinstance(entry, dict):
+                problems.append(Problem(base + _META, "bad_metadata", f"speaker {speaker}: entry is not an object"))
+                continue
+            gender = str(entry.get("gender", "")).strip().lower()
+            origin = entry.get("origin")
+            speakers[speaker] = {
+                "gender": gender if gender in _GENDERS else None,
+                "age": _age(entry.get("age")),
+                "accent": _accent(entry.get("accent")),
+                "region": origin if isinstance(origin, str) else None,
+            }
+        return speakers
+
+    def scan(self) -> Iterator[Recording | Problem]:
+        base = self._base()
+        recordings: list[Recording] = []
+        problems: list[Problem] = []
+        speakers = self._speakers(base, problems)
+        for audio, size in self.root.find(base, ".wav").items():
+            filename = posixpath.basename(audio)
+            match = _NAME.match(filename)
+            if match is None:
+                problems.append(Problem(audio, "bad_filename", "expected {digit}_{speaker}_{take}.wav"))
+                continue
+            digit, speaker, take = int(match["digit"]), match["speaker"], int(match["take"])
+            if posixpath.dirname(audio) != f"{base}{speaker}":
+                problems.append(Problem(audio, "bad_layout", f"expected it in {base}{speaker}/"))
+                continue
+            meta = compact(
+                {
+                    "transcript": _WORDS[digit],
+                    "digit": digit,
+                    "speaker": speaker,
+                    **speakers.get(speaker, {}),
+                    "language": "English",
+                    "language_code": "en",
+                    "take": take,
+                }
+            )
+            recordings.append(Recording(filename[: -len(".wav")], audio, hash_split(speaker), meta, size))
+        yield from sorted(recordings, key=lambda r: r.recording_id)
+        yield from sorted(problems, key=lambda p: p.path)

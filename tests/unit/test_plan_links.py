@@ -1,0 +1,149 @@
+"""Partners and answer options are chosen at plan time: within one dataset and split, balanced, deterministic."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audioflan_ray.pipeline.plan import _Linker
+from audioflan_ray.tasks.engine import Template, load_template
+
+PAIR_YAML = """
+minor: Speaker Verification
+code: svtest
+requires: [speaker]
+per_segment: true
+audio: {{audio: self, other: partner.other}}
+partners: [{{role: other, match: {{speaker: {mode}}}}}]
+{extra}
+instructions: [a, b, c, d, e, f, g, h]
+input: "{{audio}} {{other}}"
+output: "{out}"
+tests: [{{meta: {{speaker: x, other_speaker: x{answer_meta}}}, expect: {{}}}}]
+"""
+
+
+def template(tmp_path: Path, mode: str, compare: bool = True) -> Template:
+    extra = "compare: {field: speaker, op: equal, answers: {same: 'Yes.', different: 'No.'}}" if compare else ""
+    text = PAIR_YAML.format(
+        mode=mode, extra=extra, out="{answer}" if compare else "{other_speaker}", answer_meta=", answer: Yes."
+    )
+    path = tmp_path / "sv.yaml"
+    path.write_text(text)
+    return load_template(path)
+
+
+def rows_of(spec: list[tuple[str, str, str]], dataset: str = "corpus") -> tuple[list[dict[str, Any]], list[dict]]:
+    rows, metas = [], []
+    for i, (rec, split, speaker) in enumerate(spec):
+        rows.append({"seq": i, "dataset": dataset, "recording_id": rec, "split": split, "audio_uri": f"/x/{rec}.wav"})
+        metas.append({"speaker": speaker})
+    return rows, metas
+
+
+def speakers(n_train: int = 40) -> list[tuple[str, str, str]]:
+    spec = [(f"tr{i:03d}", "train", f"spk{i % 5}") for i in range(n_train)]
+    spec += [(f"te{i:03d}", "test", f"spk{5 + i % 3}") for i in range(12)]
+    return spec
+
+
+def test_balanced_partners_stay_in_split_and_split_evenly(tmp_path: Path) -> None:
+    t = template(tmp_path, "balanced")
+    rows, metas = rows_of(speakers())
+    linker = _Linker(rows, metas, noise=None)
+    answers: Counter[tuple[str, str]] = Counter()
+    for i, r in enumerate(rows):
+        link, why = linker.link(i, t)
+        assert link is not None, why
+        partner = link["partners"]["other"]
+        j = next(k for k, x in enumerate(rows) if x["recording_id"] == partner["recording_id"])
+        assert j != i and rows[j]["split"] == r["split"]
+        same = metas[j]["speaker"] == metas[i]["speaker"]
+        answers[(r["split"], "same" if same else "different")] += 1
+        assert t.answer(metas[i], {"other": partner["meta"]}, "speech")["answer"] == ("Yes." if same else "No.")
+    assert answers[("train", "same")] == answers[("train", "different")] == 20
+    assert answers[("test", "same")] == answers[("test", "different")] == 6
+
+
+def test_links_are_deterministic_and_spread(tmp_path: Path) -> None:
+    t = template(tmp_path, "different", compare=False)
+    rows, metas = rows_of(speakers())
+    first = [json.dumps(_Linker(rows, metas, None).link(i, t)) for i in range(len(rows))]
+    again = [json.dumps(_Linker(rows, metas, None).link(i, t)) for i in range(len(rows))]
+    assert first == again
+    chosen = {json.loads(x)[0]["partners"]["other"]["recording_id"] for x in first}
+    assert len(chosen) > len(rows) // 3  # not everyone paired with the same recording
+
+
+def test_no_partner_is_reported_not_invented(tmp_path: Path) -> None:
+    t = template(tmp_path, "same", compare=False)
+    rows, metas = rows_of([("a", "train", "s1"), ("b", "test", "s1"), ("c", "train", "s2"), ("d", "train", "s2")])
+    linker = _Linker(rows, metas, None)
+    link, why = linker.link(0, t)  # s1's other recording is in another split
+    assert link is None and "no other partner in train" in str(why)
+    link, _ = linker.link(2, t)
+    assert link is not None and link["partners"]["other"]["recording_id"] == "d"
+
+
+def test_noise_pool_comes_from_the_named_dataset_in_the_same_split(tmp_path: Path) -> None:
+    path = tmp_path / "noisy.yaml"
+    path.write_text(
+        """
+minor: Speaker Identification
+code: noisytest
+requires: [speaker]
+audio: {audio: self, n: partner.noise}
+partners: [{role: noise, pool: noise}]
+instructions: [a, b, c, d, e, f, g, h]
+input: "{audio} {n}"
+output: "{speaker}"
+tests: [{meta: {speaker: x}, expect: {}}]
+"""
+    )
+    t = load_template(path)
+    speech, smeta = rows_of([("a", "train", "s1"), ("b", "test", "s2")])
+    noise, nmeta = rows_of([("n1", "train", ""), ("n2", "test", ""), ("n3", "dev", "")], dataset="noisecorpus")
+    for k, r in enumerate(noise):
+        r["seq"] = 10 + k
+    rows, metas = speech + noise, smeta + nmeta
+    linker = _Linker(rows, metas, noise="noisecorpus")
+    for i, want in ((0, "n1"), (1, "n2")):
+        link, why = linker.link(i, t)
+        assert link is not None, why
+        assert link["partners"]["noise"]["dataset"] == "noisecorpus"
+        assert link["partners"]["noise"]["recording_id"] == want
+    link, why = _Linker(rows, metas, noise=None).link(0, t)
+    assert link is None and "audio.simulate.noise" in str(why)
+
+
+@pytest.mark.parametrize("count", [2, 4])
+def test_choices_hold_the_truth_and_distinct_others(tmp_path: Path, count: int) -> None:
+    path = tmp_path / "choices.yaml"
+    path.write_text(
+        f"""
+minor: Speaker Identification
+code: choicetest
+requires: [speaker]
+audio: input
+choices: {{field: speaker, count: {count}}}
+instructions: [a, b, c, d, e, f, g, h]
+input: "{{audio}} Options: {{choices}}"
+output: "{{speaker}}"
+tests: [{{meta: {{speaker: x, choices: "x, y"}}, expect: {{}}}}]
+"""
+    )
+    t = load_template(path)
+    rows, metas = rows_of(speakers())
+    linker = _Linker(rows, metas, None)
+    seen_orders = set()
+    for i in range(len(rows)):
+        link, _ = linker.link(i, t)
+        assert link is not None
+        options = link["choices"].split(", ")
+        assert len(options) == len(set(options)) == count and metas[i]["speaker"] in options
+        seen_orders.add(options.index(metas[i]["speaker"]))
+    assert len(seen_orders) > 1  # the truth is not always in the same place
