@@ -104,33 +104,33 @@ def cmd_recipes(args: argparse.Namespace) -> int:
     from audioflan_ray.recipes.base import registry
 
     for name, cls in registry().items():
-        tasks = ", ".join(t.minor for t in tasks_for(cls.domain, cls.provides, None))
+        tasks = ", ".join(t.minor for t in tasks_for(cls.domain, cls.provides, None, cls.values))
         print(f"{name:<14} {cls.domain:<7} {tasks}")
     return 0
 
 
 def coverage_lines() -> list[str]:
-    """Per task: its kind, the recipes that can feed it, or why none can yet (no template, or missing labels)."""
+    """Per task: its kind, the recipes that can feed it, or why none can yet (no template, missing labels...)."""
+    from audioflan_ray.pipeline.plan import cannot_feed
     from audioflan_ray.recipes.base import registry
     from audioflan_ray.tasks.catalog import catalog
     from audioflan_ray.tasks.engine import templates
 
     built = templates()
-    recipes = registry()
+    recipes = {n: c for n, c in registry().items() if n != "manifest"}  # the generic one can carry any field
     lines = []
     for minor, info in catalog().items():
         t = built.get(minor)
         if t is None:
             lines.append(f"{info.domain:<7} {minor:<42} no template yet")
             continue
-        near = {n: c for n, c in recipes.items() if c.domain in t.feeds_from and n != "manifest"}
-        need = set(t.requires) | {f for p in t.partners for f in p.fields()}
-        feeds = [n for n, c in near.items() if need <= set(c.provides)]
-        missing = {n: sorted(need - set(c.provides)) for n, c in near.items() if n not in feeds}
-        why = "; ".join(f"{n} lacks {', '.join(m)}" for n, m in missing.items())
+        near = {n: c for n, c in recipes.items() if c.domain in t.feeds_from}
+        why = {n: cannot_feed(t, c.domain, c.provides, c.values) for n, c in near.items()}
+        feeds = [n for n, w in why.items() if w is None]
+        lacking = "; ".join(f"{n} {w}" for n, w in why.items() if w)
         lines.append(
             f"{info.domain:<7} {minor:<42} {t.kind:<5} fed by: {', '.join(feeds) or 'none (manifest only)'}"
-            + (f" | {why}" if why else "")
+            + (f" | {lacking}" if lacking else "")
         )
     return lines
 

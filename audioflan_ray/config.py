@@ -334,7 +334,10 @@ def validate(cfg: Config) -> list[str]:
     check_tasks(cfg.build.unseen, "build.unseen")
     noise = cfg.audio.simulate.noise
     if noise is not None and noise not in {s.recipe for s in cfg.sources}:
-        problems.append(f"audio.simulate.noise: {noise!r} is not the recipe of any source")
+        problems.append(
+            f"audio.simulate.noise: {noise!r} is not the recipe of any source "
+            "(add it to sources, or set audio.simulate.noise=null for generated noise)"
+        )
     options = StorageOptions(endpoint_url=cfg.storage.endpoint_url)
     for i, src in enumerate(cfg.sources):
         where = f"sources[{i}]"

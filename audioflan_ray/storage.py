@@ -109,8 +109,15 @@ class Root:
         return f"s3://{self.abs(rel)}" if self.protocol == "s3" else self.abs(rel)
 
     def rel(self, full_path: str) -> str:
+        # Plain prefix arithmetic: posixpath.relpath would consult the working directory for the relative paths
+        # of object stores ("bucket/key"), and a Ray job's working directory may be gone by commit time.
         full_path = full_path[len("s3://") :] if full_path.startswith("s3://") else full_path
-        return posixpath.relpath(full_path, self.path)
+        base = self.path.rstrip("/")
+        if full_path == base:
+            return "."
+        if not full_path.startswith(base + "/"):
+            raise ValueError(f"{full_path} is not below {self.path}")
+        return full_path[len(base) + 1 :]
 
     def exists(self, rel: str = "") -> bool:
         return bool(self.fs.exists(self.abs(rel)))

@@ -43,6 +43,24 @@ def _structure(value: Any) -> Any:
     return type(value).__name__ if value is not None else "null"
 
 
+def _compatible(a: Any, b: Any) -> bool:
+    """Same keys and types, where null (an absent value) goes with any type."""
+    if a == "null" or b == "null":
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_compatible(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def _merge(a: Any, b: Any) -> Any:
+    """The more concrete of two compatible structures (a null leaf takes the other's type)."""
+    if a == "null":
+        return b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: _merge(a[k], b[k]) for k in a}
+    return a
+
+
 def check_record(
     key: str,
     rec: Any,
@@ -220,8 +238,10 @@ def validate(
                 shape = (sorted(members), _structure({k: v for k, v in rec.items() if k != "audio"}))
                 if folder not in folder_shape:
                     folder_shape[folder] = shape
-                elif folder_shape[folder] != shape:
+                elif folder_shape[folder][0] != shape[0] or not _compatible(folder_shape[folder][1], shape[1]):
                     problems.add(f"shard {path}: sample {key} differs in members or JSON structure from its folder")
+                else:
+                    folder_shape[folder] = (shape[0], _merge(folder_shape[folder][1], shape[1]))
                 minor = (rec.get("task_type") or {}).get("minor", ["?"])[0]
                 tasks_here[minor] = tasks_here.get(minor, 0) + 1
         except Exception as exc:  # a truncated tar raises from inside tarfile

@@ -159,6 +159,20 @@ def _looped(inp: Inputs, role: str, n: int) -> np.ndarray:
     return np.resize(x, n)  # repeats a short partner, crops a long one
 
 
+def noise_bed(partner: np.ndarray, rate: int, offset: int, n: int) -> np.ndarray:
+    """A partner clip as a noise bed: its active part (a clip's silent head would leave a short target without
+    noise, and its silences would make a background uneven), looped from sample ``offset`` of it to ``n``."""
+    a, b = active_span(partner, rate)
+    return np.resize(np.roll(partner[a:b], -offset), n)
+
+
+def _bed(inp: Inputs, role: str, n: int) -> tuple[np.ndarray, int]:
+    _looped(inp, role, 1)  # rejects a silent clip
+    a, b = active_span(inp.partners[role], inp.rate)
+    offset = int(inp.rng.integers(b - a))
+    return noise_bed(inp.partners[role], inp.rate, offset, n), offset
+
+
 def active_span(samples: np.ndarray, rate: int, range_db: float = ACTIVE_RANGE_DB) -> tuple[int, int]:
     """Sample range ``[start, end)`` from the first to the last 25 ms frame (10 ms hop) within ``range_db`` of the
     loudest frame: the recording without its leading and trailing silence."""
@@ -210,14 +224,9 @@ def _bounds_s(bounds: list[tuple[int, int]], rate: int) -> list[list[float]]:
 def _add_noise(inp: Inputs) -> Built:
     x = inp.target
     snr = _uniform(inp, "snr_db")
+    offset: int | None = None
     if "noise" in inp.partners:
-        # A noise clip's silent head would leave a short target without noise: loop its active part from a
-        # random point instead.
-        _looped(inp, "noise", 1)  # rejects a silent clip
-        a, b = active_span(inp.partners["noise"], inp.rate)
-        active = inp.partners["noise"][a:b]
-        noise = np.resize(np.roll(active, -int(inp.rng.integers(len(active)))), len(x))
-        source = "partner"
+        (noise, offset), source = _bed(inp, "noise", len(x)), "partner"
     else:
         noise, source = pink_noise(inp.rng, len(x), inp.rate), "generated"
     noise = noise * math.sqrt(_energy(x) / (_energy(noise) * 10 ** (snr / 10)))
@@ -226,7 +235,7 @@ def _add_noise(inp: Inputs) -> Built:
     return Built(
         {"noisy": (noisy, inp.rate), "clean": (clean, inp.rate)},
         {"snr_db": _db(measured)},
-        {"snr_db": round(measured, 2), "noise": source, "gain": gain},
+        {"snr_db": round(measured, 2), "noise": source, "bed_offset": offset, "gain": gain},
     )
 
 
@@ -319,7 +328,12 @@ def _cut_gap(inp: Inputs) -> Built:
             f"{EDGE_S:g} s from both ends)"
         )
     gap = _ms(inp, lo, hi, "gap_s")
-    start_s = _ms(inp, EDGE_S, duration - EDGE_S - gap, "gap start")
+    # A gap in a silent stretch would be nothing to restore: keep it inside the sounding part where it fits.
+    a, b = active_span(x, rate)
+    first, last = max(EDGE_S, a / rate), min(duration - EDGE_S, b / rate) - gap
+    if last < first:
+        first, last = EDGE_S, duration - EDGE_S - gap
+    start_s = _ms(inp, first, last, "gap start")
     end_s = round(start_s + gap, 3)
     (clean,), _ = _limit(x)
     gapped = clean.copy()
@@ -355,13 +369,16 @@ def _place_event(inp: Inputs) -> Built:
     onset_s = _ms(inp, 0.0, (scene_n - len(event)) / rate, "onset")
     onset = round(onset_s * rate)
     ebr = _uniform(inp, "ebr_db")
+    offset: int | None = None
     if "background" in inp.partners:
-        background, source = _looped(inp, "background", scene_n), "partner"
+        (background, offset), source = _bed(inp, "background", scene_n), "partner"
     else:
         background, source = pink_noise(inp.rng, scene_n, rate), "generated"
-    under = _energy(background[onset : onset + len(event)])
-    background = background * math.sqrt(_energy(event) / (under * 10 ** (ebr / 10)))
-    measured = _ratio_db(event, background[onset : onset + len(event)])
+    # The ratio of the event's mean power to the background's over the whole scene: the event stands out of the
+    # background wherever it is, not just against what happens to lie under it.
+    event_power, bed_power = _energy(event) / len(event), _energy(background) / scene_n
+    background = background * math.sqrt(event_power / (bed_power * 10 ** (ebr / 10)))
+    measured = 10 * math.log10(event_power / (_energy(background) / scene_n))
     scene = background.copy()
     scene[onset : onset + len(event)] += event
     (scene,), _ = _limit(scene)
@@ -369,7 +386,13 @@ def _place_event(inp: Inputs) -> Built:
     return Built(
         {"scene": (scene, rate)},
         {"onset_s": _sec(onset_s), "offset_s": _sec(offset_s)},
-        {"onset_s": onset_s, "offset_s": round(offset_s, 6), "ebr_db": round(measured, 2), "background": source},
+        {
+            "onset_s": onset_s,
+            "offset_s": round(offset_s, 6),
+            "ebr_db": round(measured, 2),
+            "background": source,
+            "bed_offset": offset,
+        },
     )
 
 
@@ -394,14 +417,14 @@ def _concat_speakers(inp: Inputs) -> Built:
     order = [roles[i] for i in inp.rng.permutation(len(roles))]
     joined, bounds = _join(inp, [parts[r] for r in order], "gap_s")
     (joined,), _ = _limit(joined)
+    # Diarization names speakers by order of appearance (A, B), as its references do; the corpus ids are recorded.
     timeline = "; ".join(
-        f"{_sec(s / inp.rate)}-{_sec(e / inp.rate)}: speaker {speakers[r]}"
-        for r, (s, e) in zip(order, bounds, strict=True)
+        f"{_sec(s / inp.rate)}-{_sec(e / inp.rate)}: speaker {'AB'[i]}" for i, (s, e) in enumerate(bounds)
     )
     return Built(
         {"conversation": (joined, inp.rate)},
         {"timeline": timeline},
-        {"order": order, "bounds": _bounds_s(bounds, inp.rate)},
+        {"order": order, "speakers": [str(speakers[r]) for r in order], "bounds": _bounds_s(bounds, inp.rate)},
     )
 
 

@@ -37,16 +37,39 @@ class Plan:
         return sum(self.recordings.values())
 
 
-def tasks_for(domain: str, provides: frozenset[str] | set[str], wanted: list[str] | None) -> list[Template]:
-    """Templates a recipe can feed: its domain among the task's ``feeds_from``, every required label provided."""
-    out = []
-    for t in templates().values():
-        if domain not in t.feeds_from or not set(t.requires) <= set(provides):
-            continue
-        if wanted is not None and t.minor not in wanted:
-            continue
-        out.append(t)
-    return out
+def cannot_feed(
+    t: Template, domain: str, provides: frozenset[str] | set[str], values: dict[str, frozenset[str]] | None = None
+) -> str | None:
+    """Why a recipe (its domain, the fields it provides, the vocabularies it knows) can never feed ``t``."""
+    values = values or {}
+    if domain not in t.feeds_from:
+        return f"domain {domain} not in {list(t.feeds_from)}"
+    need = set(t.requires) | {f for p in t.partners for f in p.fields()}
+    missing = sorted(need - set(provides))
+    if missing:
+        return f"lacks {', '.join(missing)}"
+    for f, allowed in t.accepts.items():
+        if f in values and not values[f] & set(allowed):
+            return f"has no {f} in {list(allowed)}"
+    for p in t.partners:
+        for f, mode in p.match:
+            if mode != "same" and p.pool == "same" and len(values.get(f, frozenset({"a", "b"}))) < 2:
+                return f"has one {f} only, no {p.role} with another"
+    return None
+
+
+def tasks_for(
+    domain: str,
+    provides: frozenset[str] | set[str],
+    wanted: list[str] | None,
+    values: dict[str, frozenset[str]] | None = None,
+) -> list[Template]:
+    """Templates a recipe can feed: its domain among the task's ``feeds_from``, every needed label provided."""
+    return [
+        t
+        for t in templates().values()
+        if (wanted is None or t.minor in wanted) and cannot_feed(t, domain, provides, values) is None
+    ]
 
 
 def _hash(*parts: Any) -> int:
@@ -189,7 +212,7 @@ def make_plan(cfg: Config) -> Plan:
         wanted = src.tasks if src.tasks is not None else cfg.build.tasks
         if src.tasks is not None and cfg.build.tasks is not None:
             wanted = [t for t in src.tasks if t in cfg.build.tasks]
-        candidates = tasks_for(recipe.domain, cls.provides, wanted)
+        candidates = tasks_for(recipe.domain, cls.provides, wanted, cls.values)
         feeds[src.recipe] = sorted(t.minor for t in candidates)
         count = 0
         for item in recipe.scan():

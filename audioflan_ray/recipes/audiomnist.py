@@ -53,6 +53,7 @@ class AudioMNIST(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 21
+    values = {"language": frozenset({"English"})}
     provides = frozenset(
         {"transcript", "digit", "speaker", "gender", "age", "accent", "region", "language", "language_code", "take"}
     )

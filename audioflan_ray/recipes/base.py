@@ -111,6 +111,9 @@ class Recipe(ABC):
     source: list[str]  # Audio-FLAN ``source`` field, e.g. ["audiobook"]
     provides: ClassVar[frozenset[str]]  # metadata fields it can fill (some rows may lack some)
     number: ClassVar[int]  # stable <NN> of the Audio-FLAN release layout
+    #: Fields whose every possible value the recipe knows (one speaker, one language): lets ``tasks --coverage``
+    #: and the plan tell a task that can never be fed (no second speaker to pair with) from one that can.
+    values: ClassVar[dict[str, frozenset[str]]] = {}
 
     def __init__(self, root: Root, options: dict[str, Any] | None = None):
         self.root = root

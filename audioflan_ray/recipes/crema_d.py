@@ -57,6 +57,7 @@ class CremaD(Recipe):
     domain = "speech"
     source = ["acted"]
     number = 16
+    values = {"language": frozenset({"English"})}
     provides = frozenset(
         {"transcript", "speaker", "gender", "age", "emotion", "intensity", "language", "language_code", "parallel_id"}
     )

@@ -38,6 +38,7 @@ class FSDD(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 20
+    values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "digit", "speaker", "gender", "accent", "language", "language_code", "take"})
 
     def check_layout(self) -> list[str]:

@@ -30,6 +30,7 @@ class LibriSpeech(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 3
+    values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "speaker", "chapter", "gender", "language", "language_code"})
 
     def _base(self) -> str:

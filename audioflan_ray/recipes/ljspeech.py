@@ -22,6 +22,7 @@ class LJSpeech(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 10
+    values = {"speaker": frozenset({"LJ"}), "language": frozenset({"English"})}
     provides = frozenset({"transcript", "raw_transcript", "speaker", "gender", "accent", "language", "language_code"})
 
     def _base(self) -> str:

@@ -51,6 +51,7 @@ class RAVDESS(Recipe):
     domain = "speech"
     source = ["acted"]
     number = 17
+    values = {"language": frozenset({"English"}), "speaking_style": frozenset({"singing"})}
     provides = frozenset(
         {
             "transcript",

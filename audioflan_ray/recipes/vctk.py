@@ -43,6 +43,7 @@ class VCTK(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 12
+    values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "speaker", "gender", "age", "accent", "region", "language", "language_code"})
 
     def _base(self) -> str:

@@ -144,6 +144,7 @@ def test_nightly_writes_a_dated_prefix_and_moves_latest_only_after_success(
                 "-c",
                 "conf/demo.yaml",
                 "sources=[{recipe: librispeech, root: s3://corpora/librispeech}]",
+                "audio.simulate.noise=null",
                 "output.uri=s3://datasets/nightly",
                 *extra,
             ],

@@ -272,7 +272,7 @@ def test_place_event_scene_rises_where_stated() -> None:
     bg = _load(SPEECH_LONG)
     b = simulate.build("place_event", dog, RATE, {"background": bg}, {}, None, "e")
     scene = b.audio["scene"][0].astype(np.float64)
-    bg = np.resize(bg, len(scene)).astype(np.float64)
+    bg = simulate.noise_bed(bg, RATE, b.record["bed_offset"], len(scene)).astype(np.float64)
     span = _span([b.record["onset_s"], b.record["offset_s"]])
     out = np.ones(len(scene), dtype=bool)
     out[span] = False
@@ -330,7 +330,8 @@ def test_concat_speakers_timeline_matches_the_audio() -> None:
         b = simulate.build("concat_speakers", target, RATE, partners, labels, None, seed)
         conv = b.audio["conversation"][0]
         entries = _timeline(b.values["timeline"])
-        assert [e[2] for e in entries] == [labels[r]["speaker"] for r in b.record["order"]]
+        assert [e[2] for e in entries] == ["A", "B"]
+        assert b.record["speakers"] == [labels[r]["speaker"] for r in b.record["order"]]
         for (start, end, _), bound, role in zip(entries, b.record["bounds"], b.record["order"], strict=True):
             assert (start, end) == (round(bound[0], 3), round(bound[1], 3))
             lo, hi = simulate.active_span(sources[role], RATE)

@@ -155,3 +155,13 @@ def test_validate_catches_a_broken_reference(built: dict[str, Any], tmp_path: Pa
     report = validate(str(d))
     assert not report["ok"]
     assert any("is not a key of audio" in p for p in report["problems"])
+
+
+def test_folder_shape_lets_null_stand_for_an_absent_value_but_not_another_type() -> None:
+    from audioflan_ray.validate import _compatible, _merge, _structure
+
+    partner = _structure({"other": {"built": {"bed_offset": 1200, "noise": "partner"}}})
+    generated = _structure({"other": {"built": {"bed_offset": None, "noise": "generated"}}})
+    assert _compatible(generated, partner) and _merge(generated, partner) == partner
+    assert not _compatible(partner, _structure({"other": {"built": {"bed_offset": "1200", "noise": "partner"}}}))
+    assert not _compatible(partner, _structure({"other": {"built": {"noise": "partner"}}}))
