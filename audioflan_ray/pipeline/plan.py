@@ -88,18 +88,22 @@ class _Linker:
 
     def __init__(self, rows: list[dict[str, Any]], metas: list[dict[str, Any]], noise: str | None):
         self.rows, self.metas, self.noise = rows, metas, noise
-        self.pools: dict[tuple[str, str], list[int]] = defaultdict(list)
+        # Pools are per (dataset, domain, split): two sources of the generic manifest recipe share a dataset name
+        # but not a domain, and a speech clip is no partner for a music comparison.
+        self.pools: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+        self.domain_of: dict[str, str] = {}
         for i, r in enumerate(rows):
-            self.pools[(r["dataset"], r["split"])].append(i)
+            self.pools[(r["dataset"], r["domain"], r["split"])].append(i)
+            self.domain_of.setdefault(r["dataset"], r["domain"])
         self._groups: dict[tuple[Any, ...], dict[tuple[str, ...], list[int]]] = {}
-        self._vocab: dict[tuple[str, str], list[str]] = {}
+        self._vocab: dict[tuple[str, str, str], list[str]] = {}
         self._balance: Counter[tuple[str, str, str]] = Counter()
 
-    def _group(self, dataset: str, split: str, fields: tuple[str, ...], need: tuple[str, ...]) -> dict:
-        key = (dataset, split, fields, need)
+    def _group(self, pool: tuple[str, str, str], fields: tuple[str, ...], need: tuple[str, ...]) -> dict:
+        key = (*pool, fields, need)
         if key not in self._groups:
             g: dict[tuple[str, ...], list[int]] = defaultdict(list)
-            for i in self.pools.get((dataset, split), []):
+            for i in self.pools.get(pool, []):
                 m = self.metas[i]
                 if all(m.get(f) not in (None, "") for f in need):
                     g[tuple(str(m.get(f)) for f in fields)].append(i)
@@ -109,11 +113,14 @@ class _Linker:
     def _pick(self, i: int, spec: PartnerSpec, same: list[str], diff: list[str], taken: set[int], salt: str) -> int:
         """A partner index for row ``i`` (-1 when none exists), by hashed probes then a scan from a hashed start."""
         r, m = self.rows[i], self.metas[i]
-        dataset = r["dataset"] if spec.pool == "same" else str(self.noise)
+        if spec.pool == "same":
+            pool = (r["dataset"], r["domain"], r["split"])
+        else:
+            pool = (str(self.noise), self.domain_of.get(str(self.noise), ""), r["split"])
         need = tuple(dict.fromkeys([*spec.fields()]))
         if any(m.get(f) in (None, "") for f in same + diff):
             return -1
-        group = self._group(dataset, r["split"], tuple(same), need).get(tuple(str(m.get(f)) for f in same), [])
+        group = self._group(pool, tuple(same), need).get(tuple(str(m.get(f)) for f in same), [])
         if not group:
             return -1
 
@@ -177,7 +184,7 @@ class _Linker:
         links: dict[str, Any] = {"partners": partners}
         if t.choices:
             f, count = t.choices["field"], t.choices["count"]
-            vocab = self._vocabulary(r["dataset"], f)
+            vocab = self._vocabulary(r["dataset"], r["domain"], f)
             truth = str(m[f])
             others = [v for v in vocab if v != truth]
             picked = sorted(others, key=lambda v: _hash(r["seq"], t.code, v))[: count - 1]
@@ -187,12 +194,12 @@ class _Linker:
             links["choices"] = ", ".join(options)
         return links, None
 
-    def _vocabulary(self, dataset: str, f: str) -> list[str]:
-        if (dataset, f) not in self._vocab:
+    def _vocabulary(self, dataset: str, domain: str, f: str) -> list[str]:
+        if (dataset, domain, f) not in self._vocab:
             pairs = zip(self.rows, self.metas, strict=True)
-            values = {str(m[f]) for r, m in pairs if r["dataset"] == dataset and f in m}
-            self._vocab[(dataset, f)] = sorted(values)
-        return self._vocab[(dataset, f)]
+            values = {str(m[f]) for r, m in pairs if (r["dataset"], r["domain"]) == (dataset, domain) and f in m}
+            self._vocab[(dataset, domain, f)] = sorted(values)
+        return self._vocab[(dataset, domain, f)]
 
 
 def make_plan(cfg: Config) -> Plan:

@@ -202,6 +202,8 @@ def test_low_rate_inputs_and_continuations(build: dict[str, Any]) -> None:
         assert sf.info(io.BytesIO(members["input.flac"])).samplerate == rec["other"]["built"]["low_rate"]
         assert sf.info(io.BytesIO(members["output.flac"])).samplerate == 16000
     for minor in ("Audio Continuation", "Text-guided Music Continuation"):
+        if minor in NEED_SHARED and not SHARED_CORPORA.is_dir():
+            continue
         pairs = by_task(build, minor)
         assert pairs, minor
         for rec, members in pairs:
@@ -213,7 +215,8 @@ def test_low_rate_inputs_and_continuations(build: dict[str, Any]) -> None:
 def test_stats_report_every_task_with_hours_and_variants(build: dict[str, Any]) -> None:
     stats = json.loads((build["out"] / "stats.json").read_text())
     by = stats["by_task"]
-    assert set(catalog()) <= set(by)
+    expected = set(catalog()) - (set() if SHARED_CORPORA.is_dir() else NEED_SHARED)
+    assert expected <= set(by)
     for minor, entry in by.items():
         assert entry["instances"] > 0 and entry["audio_hours"] > 0
         assert 1 <= entry["distinct_instructions"] <= entry["instances"]
@@ -229,7 +232,7 @@ def test_coverage_listing_names_every_recipe_that_fed_a_task(build: dict[str, An
     assert proc.returncode == 0
     fed_by: dict[str, set[str]] = {}
     for line in proc.stdout.splitlines():
-        minor = next(m for m in catalog() if f" {m} " in line)
+        minor = line[8:50].rstrip()  # "<domain:7> <minor:42> ..."
         names = line.split("fed by: ", 1)[1].split(" | ", 1)[0]
         fed_by[minor] = set() if names.startswith("none") else set(names.split(", "))
     built = {(r["task_type"]["minor"][0], r["other"]["dataset"]) for r, _ in build["samples"]}

@@ -40,7 +40,16 @@ def template(tmp_path: Path, mode: str, compare: bool = True) -> Template:
 def rows_of(spec: list[tuple[str, str, str]], dataset: str = "corpus") -> tuple[list[dict[str, Any]], list[dict]]:
     rows, metas = [], []
     for i, (rec, split, speaker) in enumerate(spec):
-        rows.append({"seq": i, "dataset": dataset, "recording_id": rec, "split": split, "audio_uri": f"/x/{rec}.wav"})
+        rows.append(
+            {
+                "seq": i,
+                "dataset": dataset,
+                "domain": "speech",
+                "recording_id": rec,
+                "split": split,
+                "audio_uri": f"/x/{rec}.wav",
+            }
+        )
         metas.append({"speaker": speaker})
     return rows, metas
 
@@ -108,7 +117,7 @@ tests: [{meta: {speaker: x}, expect: {}}]
     speech, smeta = rows_of([("a", "train", "s1"), ("b", "test", "s2")])
     noise, nmeta = rows_of([("n1", "train", ""), ("n2", "test", ""), ("n3", "dev", "")], dataset="noisecorpus")
     for k, r in enumerate(noise):
-        r["seq"] = 10 + k
+        r["seq"], r["domain"] = 10 + k, "audio"  # a noise corpus of another domain is still its pool
     rows, metas = speech + noise, smeta + nmeta
     linker = _Linker(rows, metas, noise="noisecorpus")
     for i, want in ((0, "n1"), (1, "n2")):
@@ -147,3 +156,16 @@ tests: [{{meta: {{speaker: x, choices: "x, y"}}, expect: {{}}}}]
         assert len(options) == len(set(options)) == count and metas[i]["speaker"] in options
         seen_orders.add(options.index(metas[i]["speaker"]))
     assert len(seen_orders) > 1  # the truth is not always in the same place
+
+
+def test_sources_of_one_recipe_in_two_domains_never_pair(tmp_path: Path) -> None:
+    t = template(tmp_path, "balanced")
+    rows, metas = rows_of(speakers())
+    for r in rows[1::2]:
+        r["domain"] = "music"  # e.g. two sources of the generic manifest recipe
+    linker = _Linker(rows, metas, None)
+    for i, r in enumerate(rows):
+        link, _ = linker.link(i, t)
+        if link is not None:
+            partner = link["partners"]["other"]["recording_id"]
+            assert next(x for x in rows if x["recording_id"] == partner)["domain"] == r["domain"]
