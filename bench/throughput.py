@@ -449,6 +449,7 @@ def run_ours(corpus: Corpus, scale: int, work: Path, jobs: int, overrides: list[
         str(REPO / "conf" / "demo.yaml"),
         f"sources=[{{recipe: ljspeech, root: {corpus.root}}}]",
         "audio.simulate.noise=null",
+        "output.release_layout=false",  # the baselines write shards only; the export is a second copy of the audio
         f"output.uri={out}",
         f"build.tasks=[{ASR}]",
         "ray.plan_unit_recordings=256",
@@ -611,6 +612,7 @@ def profile(corpus: Corpus, recordings: int, work: Path, top: int) -> dict[str, 
             [
                 f"sources=[{{recipe: ljspeech, root: {corpus.root}, limit: {limit}}}]",
                 "audio.simulate.noise=null",
+                "output.release_layout=false",
                 f"output.uri={out}",
                 f"build.tasks=[{ASR}]",
                 "ray.plan_unit_recordings=256",
