@@ -1,10 +1,10 @@
 """Templates are data: one YAML file per task under ``templates/``; this module loads, checks and renders them.
 
 A template file holds the minor task name (exactly as in audioflan_tasks.csv), a short ``code`` used in sample
-keys, the metadata fields it requires, where the recording's audio goes (``input`` for understanding, ``output``
-for generation), at least 8 instruction variants, label and prefix variants, the ``input`` / ``output`` patterns,
-and inline test cases. The variant of each part is chosen from a hash of the instance key, so a rebuild renders
-every instance identically.
+keys, the metadata fields it requires, its audio placeholders and where each comes from (this recording, a partner
+recording chosen at plan time, or audio built by ``audio/simulate.py``), at least 8 instruction variants, label and
+prefix variants, the ``input`` / ``output`` patterns, and inline test cases (CONTRIBUTING.md lists every key). The
+variant of each part is chosen from a hash of the instance key, so a rebuild renders every instance identically.
 """
 
 from __future__ import annotations
