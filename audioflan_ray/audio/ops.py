@@ -115,3 +115,13 @@ def flac_info(data: bytes) -> dict[str, Any]:
     """Rate, frames and channels of FLAC bytes (for validation)."""
     info = sf.info(io.BytesIO(data))
     return {"sample_rate": int(info.samplerate), "frames": int(info.frames), "channels": int(info.channels)}
+
+
+def audio_seconds(members: dict[str, bytes]) -> float:
+    """Seconds over every FLAC member of a sample (a pair counts both recordings), from the headers."""
+    seconds = 0.0
+    for suffix, data in members.items():
+        if suffix.endswith(".flac"):
+            info = flac_info(data)
+            seconds += float(info["frames"]) / float(info["sample_rate"])
+    return round(seconds, 6)

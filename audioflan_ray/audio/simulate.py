@@ -163,14 +163,17 @@ def noise_bed(partner: np.ndarray, rate: int, offset: int, n: int) -> np.ndarray
     """A partner clip as a noise bed: its active part (a clip's silent head would leave a short target without
     noise, and its silences would make a background uneven), looped from sample ``offset`` of it to ``n``."""
     a, b = active_span(partner, rate)
-    return np.resize(np.roll(partner[a:b], -offset), n)
+    return _loop_from(partner[a:b], offset, n)
+
+
+def _loop_from(x: np.ndarray, offset: int, n: int) -> np.ndarray:
+    return np.resize(np.roll(x, -offset), n)
 
 
 def _bed(inp: Inputs, role: str, n: int) -> tuple[np.ndarray, int]:
-    _looped(inp, role, 1)  # rejects a silent clip
-    a, b = active_span(inp.partners[role], inp.rate)
-    offset = int(inp.rng.integers(b - a))
-    return noise_bed(inp.partners[role], inp.rate, offset, n), offset
+    active = _active(inp, role)
+    offset = int(inp.rng.integers(len(active)))
+    return _loop_from(active, offset, n), offset
 
 
 def active_span(samples: np.ndarray, rate: int, range_db: float = ACTIVE_RANGE_DB) -> tuple[int, int]:

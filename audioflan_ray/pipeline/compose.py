@@ -84,11 +84,6 @@ class Instance:
     seconds: float  # audio seconds over every member
 
 
-def _flac_seconds(data: bytes) -> float:
-    info = ops.flac_info(data)
-    return float(info["frames"]) / float(info["sample_rate"])
-
-
 def compose(
     t: Template,
     *,
@@ -161,5 +156,5 @@ def compose(
         members=members,
         partners=recorded,
         built=built,
-        seconds=round(sum(_flac_seconds(b) for b in members.values()), 6),
+        seconds=ops.audio_seconds(members),
     )

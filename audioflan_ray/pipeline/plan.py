@@ -97,7 +97,7 @@ class _Linker:
             self.domain_of.setdefault(r["dataset"], r["domain"])
         self._groups: dict[tuple[Any, ...], dict[tuple[str, ...], list[int]]] = {}
         self._vocab: dict[tuple[str, str, str], list[str]] = {}
-        self._balance: Counter[tuple[str, str, str]] = Counter()
+        self._balance: Counter[tuple[str, ...]] = Counter()
 
     def _group(self, pool: tuple[str, str, str], fields: tuple[str, ...], need: tuple[str, ...]) -> dict:
         key = (*pool, fields, need)
@@ -110,17 +110,18 @@ class _Linker:
             self._groups[key] = g
         return self._groups[key]
 
+    def _pool(self, i: int, spec: PartnerSpec) -> tuple[str, str, str]:
+        r = self.rows[i]
+        if spec.pool == "same":
+            return (r["dataset"], r["domain"], r["split"])
+        return (str(self.noise), self.domain_of.get(str(self.noise), ""), r["split"])
+
     def _pick(self, i: int, spec: PartnerSpec, same: list[str], diff: list[str], taken: set[int], salt: str) -> int:
         """A partner index for row ``i`` (-1 when none exists), by hashed probes then a scan from a hashed start."""
         r, m = self.rows[i], self.metas[i]
-        if spec.pool == "same":
-            pool = (r["dataset"], r["domain"], r["split"])
-        else:
-            pool = (str(self.noise), self.domain_of.get(str(self.noise), ""), r["split"])
-        need = tuple(dict.fromkeys([*spec.fields()]))
         if any(m.get(f) in (None, "") for f in same + diff):
             return -1
-        group = self._group(pool, tuple(same), need).get(tuple(str(m.get(f)) for f in same), [])
+        group = self._group(self._pool(i, spec), tuple(same), spec.fields()).get(tuple(str(m.get(f)) for f in same), [])
         if not group:
             return -1
 
@@ -146,17 +147,21 @@ class _Linker:
         """The links of row ``i`` for task ``t`` (partners, options), or why it has none."""
         r, m = self.rows[i], self.metas[i]
         balanced = [(p.role, f) for p in t.partners for f, mode in p.match if mode == "balanced"]
-        decision = None
+        decision, balanced_role, found = None, None, {}
         if balanced:
-            role, f = balanced[0]
-            spec = next(p for p in t.partners if p.role == role)
+            balanced_role, f = balanced[0]
+            spec = next(p for p in t.partners if p.role == balanced_role)
             base_same = [g for g, mode in spec.match if mode == "same"]
             base_diff = [g for g, mode in spec.match if mode == "different"]
-            can_same = self._pick(i, spec, base_same + [f], base_diff, set(), t.code) >= 0
-            can_diff = self._pick(i, spec, base_same, base_diff + [f], set(), t.code) >= 0
-            if not (can_same and can_diff):
+            # The same salt as the pick below: when nothing else is taken yet, the partner found here is that pick.
+            salt = f"{t.code}:{balanced_role}"
+            found = {
+                "same": self._pick(i, spec, base_same + [f], base_diff, set(), salt),
+                "different": self._pick(i, spec, base_same, base_diff + [f], set(), salt),
+            }
+            if min(found.values()) < 0:
                 return None, f"no partner with the same and one with a different {f}"
-            bkey = (t.minor, r["dataset"], r["split"])
+            bkey = (t.minor, *self._pool(i, spec))  # each pool (dataset, domain, split) balanced on its own
             decision = "same" if self._balance[bkey] % 2 == 0 else "different"
             self._balance[bkey] += 1
         partners: dict[str, Any] = {}
@@ -168,7 +173,10 @@ class _Linker:
                 return None, f"partner {spec.role} needs audio.simulate.noise"
             same = [f for f, mode in spec.match if mode == "same" or (mode == "balanced" and decision == "same")]
             diff = [f for f, mode in spec.match if mode == "different" or (mode == "balanced" and decision != "same")]
-            j = self._pick(i, spec, same, diff, taken, f"{t.code}:{spec.role}")
+            if spec.role == balanced_role and taken == {i} and decision is not None:
+                j = found[decision]
+            else:
+                j = self._pick(i, spec, same, diff, taken, f"{t.code}:{spec.role}")
             if j < 0:
                 if spec.optional:
                     continue

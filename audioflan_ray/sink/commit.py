@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from audioflan_ray.audio.ops import flac_info
+from audioflan_ray.audio.ops import audio_seconds
 from audioflan_ray.sink.tars import PieceInfo, PieceWriter, Sample, read_samples
 from audioflan_ray.storage import Root, StorageOptions
 from audioflan_ray.tasks.catalog import catalog
@@ -35,16 +35,6 @@ def staged_piece_name(folder: str, dataset: str, unit: int, first_seq: int, piec
 
 def final_shard_name(folder: str, dataset: str, unit: int, piece: int) -> str:
     return f"shards/{folder}/{dataset}-{unit:06d}-{piece:03d}.tar"
-
-
-def audio_seconds(members: dict[str, bytes]) -> float:
-    """Seconds over every audio member, as the map_tasks stage counts them (a pair counts both recordings)."""
-    seconds = 0.0
-    for suffix, data in members.items():
-        if suffix.endswith(".flac"):
-            info = flac_info(data)
-            seconds += float(info["frames"]) / float(info["sample_rate"])
-    return round(seconds, 6)
 
 
 @dataclass

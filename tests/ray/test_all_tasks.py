@@ -83,6 +83,13 @@ def audio_of(data: bytes) -> tuple[np.ndarray, int]:
     return x, rate
 
 
+def ratio_db(members: dict[str, bytes]) -> float:
+    """dB of the answer (output) over what the input adds to it: the SNR of a denoising pair, the TIR of a mixture."""
+    given, _ = audio_of(members["input.flac"])
+    answer, _ = audio_of(members["output.flac"])
+    return float(10 * np.log10(np.sum(answer**2) / np.sum((given - answer) ** 2)))
+
+
 #: Tasks whose only honest labels here come from corpora we may not bundle (GTZAN genre, Clotho scenes).
 NEED_SHARED = {"Genre Classification", "Text-guided Music Continuation", "Acoustic Scene Classification"}
 
@@ -153,10 +160,7 @@ def test_denoising_inputs_have_the_recorded_snr(build: dict[str, Any]) -> None:
     pairs = by_task(build, "Denoising")
     assert pairs
     for rec, members in pairs:
-        noisy, _ = audio_of(members["input.flac"])
-        clean, _ = audio_of(members["output.flac"])
-        measured = 10 * np.log10(np.sum(clean**2) / np.sum((noisy - clean) ** 2))
-        assert abs(measured - rec["other"]["built"]["snr_db"]) < 0.5, rec["uuid"]
+        assert abs(ratio_db(members) - rec["other"]["built"]["snr_db"]) < 0.5, rec["uuid"]
     for rec, _ in by_task(build, "Signal-to-noise Ratio Estimation"):
         number = float(re.findall(r"-?\d+(?:\.\d+)?", rec["output"])[-1])
         assert abs(number - rec["other"]["built"]["snr_db"]) <= 0.05 + 1e-9  # one decimal in the text
@@ -180,17 +184,13 @@ def test_a_separation_mixture_holds_its_target_at_the_recorded_ratio(build: dict
         pairs = by_task(build, minor)
         assert pairs, minor
         for rec, members in pairs:
-            mixture, _ = audio_of(members["input.flac"])
-            target, _ = audio_of(members["output.flac"])
-            interferer = mixture - target
-            tir = 10 * np.log10(np.sum(target**2) / np.sum(interferer**2))
-            assert abs(tir - rec["other"]["built"]["tir_db"]) < 0.5, rec["uuid"]
+            assert abs(ratio_db(members) - rec["other"]["built"]["tir_db"]) < 0.5, rec["uuid"]
 
 
 def test_event_detection_answers_where_the_event_was_placed(build: dict[str, Any]) -> None:
     for rec, members in by_task(build, "Sound Event Detection"):
         b = rec["other"]["built"]
-        assert rec["output"].endswith(f"{b['offset_s']:.3f}") or f"{b['offset_s']:.3f}" in rec["output"]
+        assert f"{b['offset_s']:.3f}" in rec["output"]
         scene, rate = audio_of(members["input.flac"])
         inside = scene[round(b["onset_s"] * rate) : round(b["offset_s"] * rate)]
         outside = np.concatenate([scene[: round(b["onset_s"] * rate)], scene[round(b["offset_s"] * rate) :]])
