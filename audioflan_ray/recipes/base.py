@@ -29,7 +29,9 @@ METADATA_FIELDS: dict[str, str] = {
     "emotion": "emotion label in words",
     "label": "sound event class in words",
     "genre": "music genre in words",
-    "instrument": "instrument family in words",
+    "instrument": "instrument in words, the most specific the corpus gives (e.g. 'violin', 'acoustic keyboard')",
+    "instrument_family": "instrument family in words (e.g. 'string', 'keyboard', 'brass')",
+    "instrument_id": "the exact instrument (one physical instrument or preset) where a corpus has several per name",
     "instrument_source": "acoustic / electronic / synthetic",
     "pitch": "MIDI note number",
     "velocity": "MIDI velocity",
@@ -70,6 +72,15 @@ METADATA_FIELDS: dict[str, str] = {
     "notes": "note sequence sung or played (e.g. MIDI pitches with durations)",
     "scene": "acoustic scene in words",
     "content_class": "speech / silence / music / noise",
+    "labels": "comma-separated sound event or music labels of a multi-label clip (corpus vocabulary, canonical words)",
+    "events": "time-stamped events from the corpus's annotation: 'start-end label' list ('0.00-1.20 dog, 2.1-3.0 car')",
+    "turns": "who spoke when, from the corpus's annotation: 'start-end speaker' list ('0.00-2.31 A, 2.40-5.02 B')",
+    "melody": "melody notes from the corpus's f0 annotation: 'start-end note' list ('0.00-0.52 A4, 0.52-1.10 C5')",
+    "pinyin": "tone-numbered pinyin of what is said (Mandarin corpora)",
+    "attack": "spoofing attack / system id as the corpus writes it (e.g. 'A07')",
+    "target_audio": "path (relative to the corpus root) of the clean signal this recording contains (a source of a "
+    "mixture, the clean speech of a noisy file), sample-aligned with it",
+    "stems": "JSON object: stem label -> path (relative to the corpus root) of the isolated stem, sample-aligned",
 }
 
 SPLITS = ("train", "dev", "test")
@@ -102,6 +113,16 @@ class Problem:
     message: str
 
 
+@dataclass(frozen=True)
+class Absent:
+    """A recording the corpus's index names but that is expected to be missing (a YouTube clip a downloader could not
+    fetch): counted in ``stats.json`` ``not_fed`` under ``reason``, never an error."""
+
+    path: str
+    reason: str = "clip missing"
+    message: str = ""
+
+
 class Recipe(ABC):
     """Maps one corpus's native layout to ``Recording`` rows."""
 
@@ -120,8 +141,20 @@ class Recipe(ABC):
         self.options = dict(options or {})
 
     @abstractmethod
-    def scan(self) -> Iterator[Recording | Problem]:
+    def scan(self) -> Iterator[Recording | Problem | Absent]:
         """Yield every recording of the corpus (and every problem found), in a deterministic order."""
+
+    def parts(self) -> list[str]:
+        """Independent pieces of the corpus (e.g. subset or speaker folders) that ``scan_part`` reads on its own, so
+        that a large corpus is scanned by many workers. The default is the whole corpus as one part."""
+        return [""]
+
+    def scan_part(self, part: str) -> Iterator[Recording | Problem | Absent]:
+        """The recordings and problems of one part, in a deterministic order (concatenated in ``parts()`` order,
+        the parts give the same sequence as ``scan``)."""
+        if part != "":
+            raise ValueError(f"{self.name}: unknown part {part!r}")
+        return self.scan()
 
     def check_layout(self) -> list[str]:
         """Problems with the root that make a scan pointless (reported with the config errors)."""
@@ -156,6 +189,13 @@ def hash_split(key: str, dev_percent: int = 5, test_percent: int = 5) -> str:
     if bucket < test_percent + dev_percent:
         return "dev"
     return "train"
+
+
+def speaker_split(dataset: str, speaker: str, dev_percent: int = 10, test_percent: int = 10) -> str:
+    """The split of a corpus without one, by held-out speakers: a stable hash of the speaker, so that no speaker is in
+    two splits (speaker verification, voice conversion, zero-shot TTS and ASR test on unseen voices). Closed-set
+    speaker identification splits within speakers instead (its template says so)."""
+    return hash_split(f"{dataset}/speaker/{speaker}", dev_percent, test_percent)
 
 
 def clean(value: Any) -> Any:

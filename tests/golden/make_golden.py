@@ -27,7 +27,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from audioflan_ray.recipes.base import Problem, Recording, registry  # noqa: E402
+from audioflan_ray.recipes.base import Absent, Problem, Recording, registry  # noqa: E402
 from audioflan_ray.storage import Root  # noqa: E402
 
 SAMPLES = REPO / "samples"
@@ -100,9 +100,11 @@ BUILT: dict[str, tuple[str, Callable[[Path], None]]] = {"manifest": ("manifest",
 REDACTED_FIELDS = ("caption",)
 
 
-def golden_dict(item: Recording | Problem) -> dict[str, Any]:
+def golden_dict(item: Recording | Problem | Absent) -> dict[str, Any]:
     """One scan item as a golden row (free text of non-redistributable corpora replaced by its sha1)."""
     row = dataclasses.asdict(item)
+    if isinstance(item, Absent):
+        row["absent"] = True
     for f in REDACTED_FIELDS:
         if isinstance(row.get("meta"), dict) and f in row["meta"]:
             row["meta"][f] = "sha1:" + hashlib.sha1(str(row["meta"][f]).encode()).hexdigest()

@@ -1,0 +1,464 @@
+"""One vocabulary per label: every recipe maps its corpus's spellings here, so a task answers in one set of words.
+
+``canonical(field, value)`` returns the canonical form of a label (or None when the value means "unknown"); the
+per-field functions below do the work and say their rules. Templates print these values as they are, so the
+wording of answers is decided here once: lower case for common nouns (emotions, genders, genres, scenes, sound
+classes), proper names as written, no final period. A value this module cannot place raises ``ValueError``: a recipe
+meeting a new spelling should extend the table here, not pass it through.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+# -- emotion (speech) --------------------------------------------------------------------------------------------------
+
+EMOTIONS = (
+    "neutral",
+    "calm",
+    "happy",
+    "sad",
+    "angry",
+    "fearful",
+    "disgusted",
+    "surprised",
+    "amused",
+    "sleepy",
+    "contemptuous",
+)
+_EMOTION_SYNONYMS = {
+    "neu": "neutral",
+    "neutral": "neutral",
+    "calm": "calm",
+    "hap": "happy",
+    "happy": "happy",
+    "happiness": "happy",
+    "joy": "happy",
+    "sad": "sad",
+    "sadness": "sad",
+    "ang": "angry",
+    "anger": "angry",
+    "angry": "angry",
+    "fea": "fearful",
+    "fear": "fearful",
+    "fearful": "fearful",
+    "dis": "disgusted",
+    "disgust": "disgusted",
+    "disgusted": "disgusted",
+    "sur": "surprised",
+    "surprise": "surprised",
+    "surprised": "surprised",
+    "amused": "amused",
+    "amusement": "amused",
+    "sleepy": "sleepy",
+    "sleepiness": "sleepy",
+    "contempt": "contemptuous",
+    "contemptuous": "contemptuous",
+}
+
+
+def emotion(value: Any) -> str:
+    """A speech emotion as an adjective: ``ANG``/``anger``/``Angry`` -> ``angry``."""
+    key = str(value).strip().lower()
+    if key not in _EMOTION_SYNONYMS:
+        raise ValueError(f"emotion {value!r} is not in the vocabulary {EMOTIONS}")
+    return _EMOTION_SYNONYMS[key]
+
+
+# -- gender ------------------------------------------------------------------------------------------------------------
+
+GENDERS = ("male", "female", "other")
+_GENDER_SYNONYMS = {
+    "m": "male",
+    "male": "male",
+    "man": "male",
+    "male_masculine": "male",
+    "f": "female",
+    "female": "female",
+    "woman": "female",
+    "female_feminine": "female",
+    "other": "other",
+    "non-binary": "other",
+    "intersex": "other",
+    "transgender": "other",
+}
+
+
+def gender(value: Any) -> str | None:
+    """``M``/``male``/``Male`` -> ``male``; ``F`` -> ``female``; non-binary spellings -> ``other``; unknown -> None."""
+    key = str(value).strip().lower()
+    if key in ("", "unknown", "u", "do_not_wish_to_say", "none"):
+        return None
+    if key not in _GENDER_SYNONYMS:
+        raise ValueError(f"gender {value!r} is not in the vocabulary {GENDERS}")
+    return _GENDER_SYNONYMS[key]
+
+
+# -- age ---------------------------------------------------------------------------------------------------------------
+
+AGE_GROUPS = (
+    "child",
+    "teens",
+    "twenties",
+    "thirties",
+    "forties",
+    "fifties",
+    "sixties",
+    "seventies",
+    "eighties",
+    "nineties",
+)
+_DECADES = {2: "twenties", 3: "thirties", 4: "forties", 5: "fifties", 6: "sixties", 7: "seventies", 8: "eighties"}
+_AGE_WORDS = {
+    "child": "child",
+    "children": "child",
+    "kid": "child",
+    "teens": "teens",
+    "teen": "teens",
+    "teenager": "teens",
+    "twenties": "twenties",
+    "thirties": "thirties",
+    "forties": "forties",
+    "fourties": "forties",  # Common Voice's spelling
+    "fifties": "fifties",
+    "sixties": "sixties",
+    "seventies": "seventies",
+    "eighties": "eighties",
+    "nineties": "nineties",
+}
+
+
+def age_group(value: Any) -> str | None:
+    """An age as its group: years -> ``child`` (< 13), ``teens`` (13-19), then decades (``29`` -> ``twenties``);
+    bucket words as the corpora write them (``fourties`` -> ``forties``); ranges like ``20-29`` by their lower end."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if text in ("", "unknown", "none", "nan"):
+        return None
+    m = re.fullmatch(r"(\d+)(?:\s*[-~]\s*\d+)?", text)
+    if m:
+        years = int(m.group(1))
+        if years < 13:
+            return "child"
+        if years < 20:
+            return "teens"
+        return _DECADES.get(years // 10, "nineties" if years >= 90 else "twenties")
+    if text not in _AGE_WORDS:
+        raise ValueError(f"age {value!r} is neither years nor one of {AGE_GROUPS}")
+    return _AGE_WORDS[text]
+
+
+# -- languages ---------------------------------------------------------------------------------------------------------
+
+#: ISO 639-1 / 639-3 / BCP-47 codes (as corpora write them) -> English name of the language.
+LANGUAGES: dict[str, str] = {
+    "af": "Afrikaans",
+    "am": "Amharic",
+    "ar": "Arabic",
+    "as": "Assamese",
+    "ast": "Asturian",
+    "az": "Azerbaijani",
+    "be": "Belarusian",
+    "bg": "Bulgarian",
+    "bn": "Bengali",
+    "bs": "Bosnian",
+    "ca": "Catalan",
+    "ceb": "Cebuano",
+    "ckb": "Central Kurdish",
+    "cmn": "Mandarin Chinese",
+    "cs": "Czech",
+    "cy": "Welsh",
+    "da": "Danish",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "eo": "Esperanto",
+    "es": "Spanish",
+    "et": "Estonian",
+    "eu": "Basque",
+    "fa": "Persian",
+    "ff": "Fula",
+    "fi": "Finnish",
+    "fil": "Filipino",
+    "fr": "French",
+    "ga": "Irish",
+    "gl": "Galician",
+    "gu": "Gujarati",
+    "ha": "Hausa",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "hr": "Croatian",
+    "hu": "Hungarian",
+    "hy": "Armenian",
+    "id": "Indonesian",
+    "ig": "Igbo",
+    "is": "Icelandic",
+    "it": "Italian",
+    "ja": "Japanese",
+    "jv": "Javanese",
+    "ka": "Georgian",
+    "kam": "Kamba",
+    "kea": "Kabuverdianu",
+    "kk": "Kazakh",
+    "km": "Khmer",
+    "kn": "Kannada",
+    "ko": "Korean",
+    "ky": "Kyrgyz",
+    "lb": "Luxembourgish",
+    "lg": "Ganda",
+    "ln": "Lingala",
+    "lo": "Lao",
+    "lt": "Lithuanian",
+    "luo": "Luo",
+    "lv": "Latvian",
+    "mi": "Maori",
+    "mk": "Macedonian",
+    "ml": "Malayalam",
+    "mn": "Mongolian",
+    "mr": "Marathi",
+    "ms": "Malay",
+    "mt": "Maltese",
+    "my": "Burmese",
+    "nb": "Norwegian",
+    "ne": "Nepali",
+    "nl": "Dutch",
+    "nso": "Northern Sotho",
+    "ny": "Nyanja",
+    "oc": "Occitan",
+    "om": "Oromo",
+    "or": "Odia",
+    "pa": "Punjabi",
+    "pl": "Polish",
+    "ps": "Pashto",
+    "pt": "Portuguese",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "sd": "Sindhi",
+    "sk": "Slovak",
+    "sl": "Slovenian",
+    "sn": "Shona",
+    "so": "Somali",
+    "sr": "Serbian",
+    "sv": "Swedish",
+    "sw": "Swahili",
+    "ta": "Tamil",
+    "te": "Telugu",
+    "tg": "Tajik",
+    "th": "Thai",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "umb": "Umbundu",
+    "ur": "Urdu",
+    "uz": "Uzbek",
+    "vi": "Vietnamese",
+    "wo": "Wolof",
+    "xh": "Xhosa",
+    "yo": "Yoruba",
+    "yue": "Cantonese",
+    "zh": "Chinese",
+    "zh-cn": "Mandarin Chinese",
+    "zh-tw": "Mandarin Chinese",
+    "zh-hk": "Cantonese",
+    "zu": "Zulu",
+}
+_LANGUAGE_NAMES = {name.lower(): name for name in LANGUAGES.values()}
+
+
+def language(value: Any) -> str:
+    """A language code (``en``, ``zh-CN``, ``cmn_hans_cn``, ``en_us``) or English name -> the English name."""
+    text = str(value).strip()
+    key = text.lower().replace("_", "-")
+    if key in LANGUAGES:
+        return LANGUAGES[key]
+    if key in _LANGUAGE_NAMES:
+        return _LANGUAGE_NAMES[key]
+    head = key.split("-", 1)[0]
+    if head in LANGUAGES:
+        return LANGUAGES[head]
+    raise ValueError(f"language {value!r} is not a known code or name (extend vocab.LANGUAGES)")
+
+
+# -- accents -----------------------------------------------------------------------------------------------------------
+
+#: Accent spellings -> canonical accent. An accent is where a way of speaking comes from, never a bare language name:
+#: VCTK's and Common Voice's "English" (England) becomes "English (England)".
+_ACCENTS = {
+    "american": "American",
+    "us": "American",
+    "united states english": "American",
+    "canadian": "Canadian",
+    "canada": "Canadian",
+    "english": "English (England)",
+    "england": "English (England)",
+    "british": "British",
+    "scottish": "Scottish",
+    "scotland": "Scottish",
+    "irish": "Irish",
+    "ireland": "Irish",
+    "northern irish": "Northern Irish",
+    "northernirish": "Northern Irish",
+    "welsh": "Welsh",
+    "wales": "Welsh",
+    "australian": "Australian",
+    "australia": "Australian",
+    "new zealand": "New Zealand",
+    "newzealand": "New Zealand",
+    "south african": "South African",
+    "southafrican": "South African",
+    "southatlandtic": "South Atlantic",
+    "south atlantic": "South Atlantic",
+    "indian": "Indian",
+    "indian english": "Indian",
+    "singaporean": "Singaporean",
+    "singapore": "Singaporean",
+    "malaysian": "Malaysian",
+    "filipino": "Filipino",
+    "philippines": "Filipino",
+    "hong kong": "Hong Kong",
+    "hongkong": "Hong Kong",
+    "african": "African",
+    "bermudian": "Bermudian",
+    "bermuda": "Bermudian",
+    "west indies and bermuda": "West Indian",
+    "west indian": "West Indian",
+    "asian": "Asian",
+    "german": "German",
+    "french": "French",
+    "spanish": "Spanish",
+    "italian": "Italian",
+    "dutch": "Dutch",
+    "russian": "Russian",
+    "arabic": "Arabic",
+    "northern": "Northern",
+    "southern": "Southern",
+    "north": "Northern",
+    "south": "Southern",
+}
+
+
+def accent(value: Any) -> str | None:
+    """An accent in words (``NorthernIrish`` -> ``Northern Irish``, ``us`` -> ``American``, ``English`` ->
+    ``English (England)``); ``unknown``/``other`` -> None."""
+    text = str(value).strip()
+    key = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()
+    if key in ("", "unknown", "other", "none"):
+        return None
+    if key not in _ACCENTS:
+        raise ValueError(f"accent {value!r} is not in the accent vocabulary (extend vocab._ACCENTS)")
+    return _ACCENTS[key]
+
+
+# -- speakers ----------------------------------------------------------------------------------------------------------
+
+
+def speaker(dataset: str, value: Any) -> str:
+    """A speaker named so that two corpora never share a name: ``<dataset>_<corpus id>`` (``vctk_p225``)."""
+    sid = re.sub(r"[^A-Za-z0-9]+", "-", str(value).strip()).strip("-")
+    if not sid:
+        raise ValueError(f"{dataset}: empty speaker id")
+    return f"{dataset}_{sid}"
+
+
+# -- musical key and tempo ---------------------------------------------------------------------------------------------
+
+#: Pitch classes as musicians spell them most often (GiantSteps' own spelling): sharps for C#, F#, flats elsewhere.
+PITCH_CLASSES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_PC_INDEX = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_MODES = {
+    "major": "major",
+    "maj": "major",
+    "minor": "minor",
+    "min": "minor",
+    "m": "minor",
+    "aeolian": "minor",
+    "ionian": "major",
+}
+
+
+def pitch_class(value: str) -> str:
+    """``Db``/``C#``/``c sharp`` -> ``C#``; ``D#`` -> ``Eb``."""
+    text = value.strip().replace("♯", "#").replace("♭", "b").replace(" sharp", "#").replace(" flat", "b")
+    m = re.fullmatch(r"([A-Ga-g])([#b]*)", text)
+    if not m:
+        raise ValueError(f"pitch class {value!r}")
+    pc = _PC_INDEX[m.group(1).upper()] + m.group(2).count("#") - m.group(2).count("b")
+    return PITCH_CLASSES[pc % 12]
+
+
+def key(value: Any) -> str:
+    """A musical key as ``<tonic> major|minor``: ``Eb minor``, ``d#:min``, ``C#m``, ``A`` (major) all normalize."""
+    text = str(value).strip().replace(":", " ").replace("\t", " ")
+    m = re.fullmatch(r"([A-Ga-g](?:[#b♯♭]|\s(?:sharp|flat))*)\s*([A-Za-z]*)", text)
+    if not m:
+        raise ValueError(f"key {value!r}")
+    mode = _MODES.get(m.group(2).lower() or "major")
+    if mode is None:
+        raise ValueError(f"key {value!r}: mode {m.group(2)!r} is not major or minor")
+    return f"{pitch_class(m.group(1))} {mode}"
+
+
+def tempo(value: Any) -> float:
+    """Beats per minute, rounded to 0.1 (templates print the unit: ``120 BPM``)."""
+    bpm = float(value)
+    if not 10 <= bpm <= 400:
+        raise ValueError(f"tempo {value!r} BPM is implausible")
+    return round(bpm, 1)
+
+
+_NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def note_name(midi: float) -> str:
+    """MIDI note number -> scientific pitch name (``69`` -> ``A4``); sharps, as MIDI note tables write them."""
+    n = int(round(float(midi)))
+    return f"{_NOTE_NAMES[n % 12]}{n // 12 - 1}"
+
+
+# -- free class words --------------------------------------------------------------------------------------------------
+
+
+def words(value: Any) -> str:
+    """A class name as words in lower case: ``Chirping_birds`` -> ``chirping birds``, ``street_traffic`` -> ``street
+    traffic``, ``hiphop`` -> ``hip hop``; proper names are not class words and must not come through here."""
+    text = re.sub(r"[_]+", " ", str(value).strip())
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()
+    text = re.sub(r"\s+", " ", text)
+    return _WORD_FIXES.get(text, text)
+
+
+_WORD_FIXES = {"hiphop": "hip hop", "rnb": "r&b", "drum and bass": "drum and bass", "dnb": "drum and bass"}
+
+
+def text(value: Any) -> str:
+    """Free text (a transcript, a caption): whitespace collapsed, the corpus's own words and case kept."""
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+#: field -> canonical form (fields not listed here keep their value; ``speaker`` needs the dataset: ``speaker()``).
+CANONICAL: dict[str, Callable[[Any], Any]] = {
+    "emotion": emotion,
+    "gender": gender,
+    "age": age_group,
+    "language": language,
+    "accent": accent,
+    "key": key,
+    "tempo": tempo,
+    "genre": words,
+    "scene": words,
+    "label": words,
+    "instrument": words,
+    "instrument_family": words,
+    "transcript": text,
+    "caption": text,
+}
+
+
+def canonical(field: str, value: Any) -> Any:
+    """The canonical form of ``value`` for metadata ``field`` (None: the corpus's way of saying "unknown")."""
+    if value is None:
+        return None
+    fn = CANONICAL.get(field)
+    return fn(value) if fn else value
