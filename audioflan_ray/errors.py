@@ -1,4 +1,15 @@
-"""The exception hierarchy: every error names what failed and, where it can, the fix."""
+"""The exception hierarchy: every error names what failed and, where it can, the fix.
+
+How a build treats an exception raised while it processes a recording:
+
+- ``DataError`` (the input is bad: it does not decode, is cut short, lacks a label, is too short): the row is
+  quarantined with the stage, reason and message, and counted in ``stats.json``; the build goes on.
+- ``NotFeedable`` (this recording cannot make an instance of one task, e.g. no energy above a bandwidth-extension
+  cutoff): counted in ``stats.json`` ``not_fed`` with the reason; not an error.
+- ``TransientError`` (throttling, 5xx, timeouts, connection resets, after the storage layer's own retries): the unit
+  fails and Ray retries it; if it keeps failing the build fails without committing, and a rerun resumes.
+- anything else is a bug: the build fails at once with the traceback.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +26,14 @@ class ConfigError(AudioFlanError):
         super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 
+class OutputRefused(AudioFlanError):
+    """The output cannot be written by this build (foreign files, another build's output, a lock held): exit 2."""
+
+
+class LockHeld(OutputRefused):
+    """Another build holds the output's lock."""
+
+
 class RecipeError(AudioFlanError):
     """A corpus does not have the native layout its recipe expects."""
 
@@ -23,8 +42,33 @@ class TemplateError(AudioFlanError):
     """A task template file is malformed or cannot render an instance."""
 
 
-class DecodeError(AudioFlanError):
-    """Audio bytes could not be decoded."""
+class DataError(AudioFlanError):
+    """The input is bad (quarantined, counted by ``reason``)."""
+
+    reason = "bad_data"
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
+
+
+class DecodeError(DataError):
+    """Audio bytes could not be decoded (or are cut short)."""
+
+    reason = "decode_error"
+
+
+class NotFeedable(AudioFlanError):
+    """This recording cannot feed one task (counted in ``not_fed`` under ``reason``), which is not an error."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientError(AudioFlanError):
+    """A storage or network fault that may clear (retried; fails the build if it persists)."""
 
 
 class StorageError(AudioFlanError):

@@ -1,104 +1,102 @@
-"""Periodic one-line progress that reads well in a ``ray job submit`` log (no progress-bar redraws).
+"""Progress that reads well in a ``ray job submit`` log: one plain line every few seconds, with rates and an ETA.
 
-Workers add to counters held by a small named actor; a driver thread prints one line every few seconds.
+The driver counts the result row each finished unit returns; a daemon thread prints the counts every
+``ray.progress_interval_s`` seconds (no progress-bar redraws, which Ray Jobs logs cannot show). Phases (plan, audio,
+pack, commit) are timed and printed once more at the end.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-log = logging.getLogger(__name__)
-ACTOR_NAME = "audioflan_progress"
-_handle: Any = None
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
 
 
-def _ray() -> Any:
-    import ray
-
-    return ray
+def emit(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
-def _counter_class() -> Any:
-    ray = _ray()
+@dataclass
+class Phases:
+    """Wall time per phase of a build, in order."""
 
-    @ray.remote(num_cpus=0)
-    class ProgressCounter:
-        def __init__(self) -> None:
-            self.counts: dict[str, float] = {}
+    seconds: dict[str, float] = field(default_factory=dict)
 
-        def add(self, delta: dict[str, float]) -> None:
-            for k, v in delta.items():
-                self.counts[k] = self.counts.get(k, 0) + v
-
-        def get(self) -> dict[str, float]:
-            return dict(self.counts)
-
-    return ProgressCounter
-
-
-def start_counter(namespace: str) -> Any:
-    global _handle
-    _handle = _counter_class().options(name=ACTOR_NAME, namespace=namespace, lifetime=None).remote()
-    return _handle
-
-
-def report(delta: dict[str, float]) -> None:
-    """Add to the build's counters from any worker; a no-op outside a build (unit tests)."""
-    global _handle
-    ray = _ray()
-    if not ray.is_initialized():
-        return
-    if _handle is None:
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.monotonic()
+        emit(f"[phase] {name} ...")
         try:
-            _handle = ray.get_actor(ACTOR_NAME, namespace=ray.get_runtime_context().namespace)
-        except ValueError:
-            return
-    _handle.add.remote(delta)
+            yield
+        finally:
+            took = time.monotonic() - start
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + took, 3)
+            emit(f"[phase] {name} done in {took:.1f} s")
+
+    def line(self) -> str:
+        total = sum(self.seconds.values())
+        return "[phases] " + " | ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()) + f" | total {total:.1f} s"
 
 
-def format_line(counts: dict[str, float], planned: int, elapsed: float) -> str:
-    read = int(counts.get("recordings_read", 0))
-    pct = f" ({100 * read / planned:.0f}%)" if planned else ""
+def format_line(counts: dict[str, float], totals: dict[str, float], elapsed: float) -> str:
+    """One progress line: done / planned units and recordings, instances, audio, rates and the ETA."""
+    units, rec = counts.get("units", 0), counts.get("recordings", 0)
+    total_units, total_rec = totals.get("units", 0), totals.get("recordings", 0)
+    pct = 100 * rec / total_rec if total_rec else 100.0
+    rate = rec / elapsed if elapsed > 0 else 0.0
+    hours = counts.get("audio_seconds", 0) / 3600
+    left = total_rec - rec
+    eta = _duration(left / rate) if rate > 0 and left > 0 else ("0s" if left <= 0 else "?")
     return (
-        f"[progress {elapsed:6.0f}s] recordings read {read}/{planned}{pct} | "
-        f"instances written {int(counts.get('instances', 0))} | "
-        f"audio {counts.get('audio_seconds', 0) / 3600:.3f} h | "
-        f"pieces staged {int(counts.get('pieces', 0))} | errors {int(counts.get('errors', 0))}"
+        f"[progress {_duration(elapsed):>8}] units {int(units)}/{int(total_units)} | "
+        f"recordings {int(rec)}/{int(total_rec)} ({pct:.0f}%) | instances {int(counts.get('instances', 0))} | "
+        f"audio {hours:.3f} h | {rate:.1f} rec/s, {hours * 3600 / elapsed if elapsed > 0 else 0:.0f} audio-s/s | "
+        f"ETA {eta} | errors {int(counts.get('errors', 0))}"
     )
 
 
-class ProgressPrinter:
-    """Prints a progress line every ``interval`` seconds until stopped, and once more at the end."""
+class Progress:
+    """Counts finished units and prints a line every ``interval`` seconds until closed, then once more."""
 
-    def __init__(self, handle: Any, planned: int, interval: float):
-        self.handle = handle
-        self.planned = planned
-        self.interval = interval
+    def __init__(self, totals: dict[str, float], interval: float, label: str = "progress"):
+        self.totals, self.interval = totals, interval
+        self.counts: dict[str, float] = {}
         self.start = time.monotonic()
+        self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="progress")
+        self._thread = threading.Thread(target=self._run, daemon=True, name=label)
 
-    def _line(self) -> None:
-        try:
-            counts = _ray().get(self.handle.get.remote(), timeout=10)
-        except Exception as exc:  # progress must never break a build
-            log.debug("progress unavailable: %s", exc)
-            return
-        print(format_line(counts, self.planned, time.monotonic() - self.start), file=sys.stderr, flush=True)
+    def add(self, row: dict[str, Any]) -> None:
+        with self._lock:
+            self.counts["units"] = self.counts.get("units", 0) + 1
+            for k in ("recordings", "instances", "audio_seconds", "errors"):
+                self.counts[k] = self.counts.get(k, 0) + float(row.get(k) or 0)
+
+    def line(self) -> str:
+        with self._lock:
+            counts = dict(self.counts)
+        return format_line(counts, self.totals, time.monotonic() - self.start)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self._line()
+            emit(self.line())
 
-    def __enter__(self) -> ProgressPrinter:
+    def __enter__(self) -> Progress:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
         self._thread.join()
-        self._line()
+        emit(self.line())

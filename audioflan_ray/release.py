@@ -1,17 +1,22 @@
-"""The Audio-FLAN release layout beside the shards (contract §5): export from committed shards, and its check.
+"""The Audio-FLAN release layout beside the shards (contract §5), written by the workers as part of the build.
 
 ```
-metadata/{domain}/{understanding|generation}/{train_dev|test}/<NN>_<Dataset>/jsonl/<shard>.jsonl
-audio_files/{domain}/<NN>_<Dataset>/<AUDIO_ID>.flac     one file per AUDIO_ID
-scp_files/{domain}/<NN>_<Dataset>.scp                  "AUDIO_ID audio_files/...flac", sorted, unique
+metadata/<domain>/<understanding|generation>/<train_dev|test>/<NN>_<Dataset>/jsonl/<code>-<split>-000000.jsonl
+audio_files/<domain>/<NN>_<Dataset>/<xx>/<AUDIO_ID>.flac    one file per AUDIO_ID (xx: 2 hex chars, 256 folders)
+scp_files/<domain>/<NN>_<Dataset>.scp                       "AUDIO_ID audio_files/...flac", one line per AUDIO_ID
 ```
 
-A jsonl folder is placed by the instance (its task's domain and side, its split, its dataset); an audio file by the
-recording's corpus, so that a recording used by tasks of two domains is still stored once. Builds reach 1e8
-instances, so the shards are exported in batches, as Ray tasks when Ray is up (threads otherwise); the driver only
-merges the returned scp lines. A batch holds every shard of its (dataset, unit): all the instances of a recording are
-in one batch, and one in-memory set writes each of its audio files once (a partner or noise recording of another
-unit may be written by two batches: the same bytes, atomically).
+- A jsonl line is the sample's JSON as in the shard. Its folder is placed by the instance: its task's domain and
+  side, its split group, its dataset.
+- An audio file is placed by the corpus the audio comes from (the AUDIO_ID's ``<NN>_<Dataset>``) and stored once,
+  however many instances and domains use it; built audio belongs to the instance's corpus.
+- The ``.scp`` files are per domain of the records that reference the audio: every id in ``metadata/<domain>/…`` is
+  listed in ``scp_files/<domain>/<NN>_<Dataset>.scp``, so a reader resolves ids within one domain (audio used
+  across domains is listed in each).
+
+Each work unit writes its audio files directly and stages its jsonl and scp lines (``ReleaseWriter``); the packer
+concatenates the staged lines of consecutive units into the files above (scp lines deduplicated), so nothing of the
+layout passes through the driver.
 """
 
 from __future__ import annotations
@@ -20,48 +25,34 @@ import hashlib
 import io
 import json
 import logging
-import os
-import posixpath
 import re
-import sys
-import threading
-import time
-from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from audioflan_ray.sink.tars import read_samples
+from audioflan_ray import ids
+from audioflan_ray.schema import RELEASE_DIRS
 from audioflan_ray.storage import Root, StorageOptions
 from audioflan_ray.tasks.engine import AUDIO_REF
 
 log = logging.getLogger(__name__)
 
-RELEASE_DIRS = ("metadata", "scp_files", "audio_files")
 UNKNOWN_NUMBER = 99  # <NN> of a dataset no recipe of the build describes
 MAX_PROBLEMS = 200
 DECODE_SAMPLE = 200  # audio files decoded by validate_release (all of them when there are fewer)
+JSONL_MAX_BYTES = 64 << 20
 _AUDIO_ID_RE = re.compile(r"^[^\s/\\]+$")  # an AUDIO_ID is a file name and one field of an scp line
-_PIECE_RE = re.compile(r"-\d+$")
+__all__ = ["RELEASE_DIRS", "ReleaseWriter", "datasets_of", "release_enabled", "validate_release"]
 
 
 def release_enabled(config: Mapping[str, Any]) -> bool:
-    """Whether a build's resolved config asks for the layout (manifests from before the key have none)."""
+    """Whether a build's resolved config asks for the layout."""
     return bool((config.get("output") or {}).get("release_layout", False))
 
 
-def release_expected(root: Root, manifest: Mapping[str, Any]) -> bool:
-    """Whether validate checks the layout: the build asked for it, or `audioflan-ray export` wrote it later."""
-    return release_enabled(manifest.get("config") or {}) or root.isdir("metadata")
-
-
 def datasets_of(sources: Iterable[Mapping[str, Any]], options: StorageOptions | None = None) -> dict[str, Any]:
-    """Dataset name -> {"domain", "number"} for the sources of a build.
-
-    The domain is read from a recipe instance, as the plan builds it, because a recipe may take it from its options
-    (the generic ``manifest`` recipe). A recipe no longer registered is left out: its records fall back to their own
-    domain and number 99.
-    """
+    """Dataset name -> {"domain", "number"} for the sources of a build (the domain from a recipe instance: the generic
+    ``manifest`` recipe takes it from its options)."""
     from audioflan_ray.recipes.base import registry
 
     recipes = registry()
@@ -75,338 +66,99 @@ def datasets_of(sources: Iterable[Mapping[str, Any]], options: StorageOptions | 
     return out
 
 
-# -- placement ---------------------------------------------------------------------------------------------------
+# -- placement ---------------------------------------------------------------------------------------------------------
 
 
 def dataset_folder(dataset: str, datasets: Mapping[str, Any], fallback_domain: str) -> tuple[str, str]:
     """(domain, "<NN>_<Dataset>") of a dataset."""
     info = datasets.get(dataset)
     if info is None:
-        return fallback_domain, f"{UNKNOWN_NUMBER:02d}_{dataset}"
-    return str(info["domain"]), f"{int(info['number']):02d}_{dataset}"
+        return fallback_domain, ids.prefix(UNKNOWN_NUMBER, dataset)
+    return str(info["domain"]), ids.prefix(int(info["number"]), dataset)
 
 
 def split_group(split: str) -> str:
     return "test" if split == "test" else "train_dev"
 
 
-def jsonl_name(shard_path: str) -> str:
-    """The jsonl file of a shard: its path below ``shards/`` joined by dots.
-
-    The shard's bare stem (``<dataset>-<unit>-<piece>``) recurs in every task folder and in train and dev, which
-    share a ``train_dev`` jsonl folder, so the folder path is kept in the name.
-    """
-    rel = shard_path.removeprefix("shards/").removesuffix(".tar")
-    return rel.replace("/", ".") + ".jsonl"
-
-
-def jsonl_path(rec: Mapping[str, Any], shard_path: str, datasets: Mapping[str, Any]) -> str:
+def jsonl_group(rec: Mapping[str, Any], datasets: Mapping[str, Any], code: str) -> str:
+    """The jsonl files (without the ``-NNNNNN.jsonl`` tail) a record goes to."""
     domain = str(rec["domain"])
     _, folder = dataset_folder(str(rec["other"]["dataset"]), datasets, domain)
     side = str(rec["task_type"]["U/G"][0])
-    return f"metadata/{domain}/{side}/{split_group(str(rec['split'][0]))}/{folder}/jsonl/{jsonl_name(shard_path)}"
+    split = str(rec["split"][0])
+    return f"metadata/{domain}/{side}/{split_group(split)}/{folder}/jsonl/{code}-{split}"
 
 
 def audio_owner(audio_id: str, dataset: str, datasets: Mapping[str, Any]) -> str:
-    """The corpus an AUDIO_ID comes from: ids start with their dataset's name (``<dataset>_<recording>``), which
-    also places a second signal taken from another corpus (a noise mixed in) under that corpus."""
-    if audio_id.startswith(f"{dataset}_"):
-        return dataset
-    owners = [d for d in datasets if audio_id.startswith(f"{d}_")]
+    """The corpus an AUDIO_ID comes from: its ``<NN>_<Dataset>_`` head (a noise clip of another corpus mixed into
+    this one's instance belongs to that corpus); built audio starts with the instance's key, so its corpus's."""
+    owners = [d for d, info in datasets.items() if audio_id.startswith(ids.prefix(int(info["number"]), d) + "_")]
     return max(owners, key=len) if owners else dataset
 
 
-def audio_paths(audio_id: str, owner: str, datasets: Mapping[str, Any], fallback_domain: str) -> tuple[str, str]:
-    """(audio file, scp file) of an AUDIO_ID, both relative to the output root."""
+def audio_path(audio_id: str, owner: str, datasets: Mapping[str, Any], fallback_domain: str) -> str:
     domain, folder = dataset_folder(owner, datasets, fallback_domain)
-    return f"audio_files/{domain}/{folder}/{audio_id}.flac", f"scp_files/{domain}/{folder}.scp"
+    bucket = hashlib.sha1(audio_id.encode()).hexdigest()[:2]
+    return f"audio_files/{domain}/{folder}/{bucket}/{audio_id}.flac"
 
 
-# -- export ------------------------------------------------------------------------------------------------------
+def scp_file(record_domain: str, owner: str, datasets: Mapping[str, Any]) -> str:
+    _, folder = dataset_folder(owner, datasets, record_domain)
+    return f"scp_files/{record_domain}/{folder}.scp"
 
 
-class _Claims:
-    """Audio files taken by some batch of this process (thread mode), so that two threads never write one file."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._taken: set[str] = set()
-
-    def claim(self, path: str) -> bool:
-        with self._lock:
-            if path in self._taken:
-                return False
-            self._taken.add(path)
-            return True
+# -- writing ------------------------------------------------------------------------------------------------------------
 
 
-class _Writer:
-    """Atomic writes, a bounded number in flight on object stores (one PUT is mostly latency)."""
+class ReleaseWriter:
+    """One unit's part of the layout: audio files written at once, jsonl and scp lines staged for the packer."""
 
-    def __init__(self, root: Root, workers: int):
-        self.root = root
-        self.pool = ThreadPoolExecutor(workers) if workers > 1 else None
-        self.limit = 4 * workers
-        self.pending: deque[Future[bool]] = deque()
-        self.written = 0
-        self.existing = 0
+    def __init__(self, root: Root, staging: str, datasets: Mapping[str, Any]):
+        self.root, self.staging, self.datasets = root, staging, datasets
+        self.jsonl: dict[str, list[bytes]] = defaultdict(list)
+        self.scp: dict[str, dict[str, str]] = defaultdict(dict)  # scp file -> AUDIO_ID -> path
+        self.written: set[str] = set()
 
-    def _put(self, rel: str, data: bytes, only_if_absent: bool) -> bool:
-        if only_if_absent and self.root.exists(rel):
-            return False
-        self.root.write_bytes_atomic(rel, data)
-        return True
+    def add(self, row: Mapping[str, Any]) -> None:
+        raw: bytes = row["sample"]
+        rec = json.loads(raw)
+        code = str(row["folder"]).split("/")[1]
+        self.jsonl[jsonl_group(rec, self.datasets, code)].append(raw)
+        dataset = str(rec["other"]["dataset"])
+        members = dict(row["members"])
+        for entry in rec["audio"]:
+            audio_id, member = str(entry["id"]), str(entry["member"])
+            if not _AUDIO_ID_RE.match(audio_id):
+                raise ValueError(f"{row['key']}: AUDIO_ID {audio_id!r} cannot be a file name")
+            owner = audio_owner(audio_id, dataset, self.datasets)
+            path = audio_path(audio_id, owner, self.datasets, str(rec["domain"]))
+            self.scp[scp_file(str(rec["domain"]), owner, self.datasets)][audio_id] = path
+            if path not in self.written:
+                self.root.write_bytes_atomic(path, members[member])  # same id, same bytes: a rerun rewrites them
+                self.written.add(path)
 
-    def _count(self, wrote: bool) -> None:
-        if wrote:
-            self.written += 1
-        else:
-            self.existing += 1
-
-    def put(self, rel: str, data: bytes, only_if_absent: bool = False) -> None:
-        if self.pool is None:
-            self._count(self._put(rel, data, only_if_absent))
-            return
-        while len(self.pending) >= self.limit:
-            self._count(self.pending.popleft().result())
-        self.pending.append(self.pool.submit(self._put, rel, data, only_if_absent))
-
-    def close(self) -> None:
-        while self.pending:
-            self._count(self.pending.popleft().result())
-        if self.pool is not None:
-            self.pool.shutdown()
-
-    def abort(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-
-
-def export_batch(
-    uri: str,
-    options: dict[str, Any],
-    shard_paths: list[str],
-    datasets: dict[str, Any],
-    fresh: bool,
-    claims: _Claims | None = None,
-) -> dict[str, Any]:
-    """Export the jsonl and audio files of some shards.
-
-    Returns the scp lines by scp file (each with a third field, a digest of the audio), the jsonl files written and
-    counts (``written`` / ``existing``: audio files).
-
-    ``fresh``: the release folders were just emptied, so nothing is checked for before writing; otherwise an audio
-    file already there is kept (an export of the same shards wrote the same bytes).
-    """
-    root = Root(uri, StorageOptions(**options))
-    scp: dict[str, set[str]] = defaultdict(set)
-    digests: dict[str, str] = {}  # AUDIO_ID -> sha1 of its bytes in this batch
-    conflicts: list[str] = []
-    jsonl_files: list[str] = []
-    instances = 0
-    writer = _Writer(root, 16 if root.protocol == "s3" else 1)
-    try:
-        for shard in shard_paths:
-            files: dict[str, list[bytes]] = defaultdict(list)
-            with root.open(shard, "rb") as f:
-                for key, members in read_samples(f):
-                    raw = members["json"]
-                    rec = json.loads(raw)
-                    # the record exactly as in the shard; json.dumps escapes newlines, so this is one line
-                    files[jsonl_path(rec, shard, datasets)].append(raw.strip())
-                    instances += 1
-                    dataset = str(rec["other"]["dataset"])
-                    for audio_id, suffix in rec["audio"].items():
-                        if not _AUDIO_ID_RE.match(audio_id):
-                            raise ValueError(f"{shard}: sample {key}: AUDIO_ID {audio_id!r} cannot be a file name")
-                        data = members.get(suffix)
-                        if data is None:
-                            raise ValueError(f"{shard}: sample {key} has no member {suffix} for {audio_id}")
-                        digest = hashlib.sha1(data).hexdigest()
-                        first = digests.get(audio_id)
-                        if first is not None:  # stored already; the same id must carry the same audio
-                            if first != digest:
-                                conflicts.append(f"{shard}: {key}: {audio_id}")
-                            continue
-                        digests[audio_id] = digest
-                        owner = audio_owner(audio_id, dataset, datasets)
-                        path, scp_file = audio_paths(audio_id, owner, datasets, str(rec["domain"]))
-                        # the digest lets the driver see one id carrying other audio in another batch
-                        scp[scp_file].add(f"{audio_id} {path} {digest[:16]}")
-                        if claims is None or claims.claim(path):
-                            writer.put(path, data, only_if_absent=not fresh)
-            for rel, lines in sorted(files.items()):
-                root.write_bytes_atomic(rel, b"\n".join(lines) + b"\n")  # one per shard: few, and not counted
-                jsonl_files.append(rel)
-        writer.close()
-    except BaseException:
-        writer.abort()
-        raise
-    return {
-        "scp": {k: sorted(v) for k, v in scp.items()},
-        "jsonl": jsonl_files,
-        "shards": len(shard_paths),
-        "instances": instances,
-        "written": writer.written,
-        "existing": writer.existing,
-        "conflicts": conflicts,
-    }
+    def close(self) -> dict[str, Any]:
+        """Stage the lines; return what the packer needs: per target, the staged file, its bytes and lines."""
+        out: dict[str, Any] = {"jsonl": {}, "scp": {}, "audio_files": len(self.written)}
+        for group, lines in sorted(self.jsonl.items()):
+            data = b"\n".join(lines) + b"\n"
+            path = f"{self.staging}/release/{_flat(group)}.jsonl"
+            self.root.write_bytes_atomic(path, data)
+            out["jsonl"][group] = {"path": path, "bytes": len(data), "lines": len(lines)}
+        for target, entries in sorted(self.scp.items()):
+            data = "".join(f"{aid} {p}\n" for aid, p in sorted(entries.items())).encode()
+            path = f"{self.staging}/release/{_flat(target)}"
+            self.root.write_bytes_atomic(path, data)
+            out["scp"][target] = {"path": path, "bytes": len(data), "lines": len(entries)}
+        return out
 
 
-def plan_batches(shards: Sequence[Mapping[str, Any]], target_bytes: int) -> list[list[str]]:
-    """Shard paths in batches of about ``target_bytes``, never splitting the shards of one (dataset, unit)."""
-    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for s in shards:
-        stem = posixpath.basename(str(s["path"])).removesuffix(".tar")
-        groups[_PIECE_RE.sub("", stem)].append(s)  # <dataset>-<unit>-<piece> -> <dataset>-<unit>
-    batches: list[list[str]] = []
-    current: list[str] = []
-    size = 0
-    for name in sorted(groups):
-        for s in groups[name]:
-            current.append(str(s["path"]))
-            size += int(s.get("num_bytes") or 0)
-        if size >= target_bytes:
-            batches.append(current)
-            current, size = [], 0
-    if current:
-        batches.append(current)
-    return batches
+def _flat(path: str) -> str:
+    return path.replace("/", "__")
 
 
-def _workers() -> int:
-    import ray
-
-    if ray.is_initialized():
-        return max(1, int(ray.cluster_resources().get("CPU", 1)))
-    return os.cpu_count() or 1
-
-
-def _progress(start: float, done: list[dict[str, Any]], batches: int, shards: int, instances: int) -> None:
-    print(
-        f"[export {time.monotonic() - start:6.0f}s] batches {len(done)}/{batches} | "
-        f"shards {sum(d['shards'] for d in done)}/{shards} | "
-        f"instances {sum(d['instances'] for d in done)}/{instances} | "
-        f"audio files written {sum(d['written'] for d in done)}",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
-def _run_batches(
-    uri: str,
-    options: dict[str, Any],
-    batches: list[list[str]],
-    datasets: dict[str, Any],
-    fresh: bool,
-    on_tick: Callable[[list[dict[str, Any]]], None],
-    interval: float,
-) -> list[dict[str, Any]]:
-    import ray
-
-    done: list[dict[str, Any]] = []
-    if ray.is_initialized():
-        task = ray.remote(num_cpus=1)(export_batch)  # retried by Ray: every write is atomic and idempotent
-        refs = [task.remote(uri, options, b, datasets, fresh) for b in batches]
-        while refs:
-            ready, refs = ray.wait(refs, num_returns=len(refs), timeout=interval)
-            done.extend(ray.get(ready))
-            on_tick(done)
-        return done
-    claims = _Claims()
-    with ThreadPoolExecutor(min(8, len(batches) or 1)) as pool:
-        pending = {pool.submit(export_batch, uri, options, b, datasets, fresh, claims) for b in batches}
-        while pending:
-            finished, pending = wait(pending, timeout=interval, return_when=FIRST_COMPLETED)
-            done.extend(f.result() for f in finished)
-            on_tick(done)
-    return done
-
-
-def export(
-    uri: str,
-    options: dict[str, Any],
-    shards: Sequence[Mapping[str, Any]],
-    datasets: dict[str, Any],
-    *,
-    fresh: bool,
-    interval: float = 5.0,
-) -> dict[str, Any]:
-    """Write the release layout of ``shards`` (manifest entries: path, num_samples, num_bytes) under ``uri``.
-
-    ``fresh`` empties the release folders first (a new build: whatever is there belongs to an earlier one);
-    otherwise existing audio files are kept and the jsonl and scp files are rewritten, those of no shard removed.
-    """
-    start = time.monotonic()
-    root = Root(uri, StorageOptions(**options))
-    if fresh:
-        for folder in RELEASE_DIRS:
-            root.remove_tree(folder)
-    total_bytes = sum(int(s.get("num_bytes") or 0) for s in shards)
-    # a few batches per core for balance, none so large that one task dominates
-    target = min(512 << 20, max(16 << 20, total_bytes // (4 * _workers())))
-    batches = plan_batches(shards, target)
-    n_shards = len(shards)
-    n_instances = sum(int(s.get("num_samples") or 0) for s in shards)
-    last = [start]
-
-    def tick(done: list[dict[str, Any]]) -> None:
-        if time.monotonic() - last[0] >= interval:
-            last[0] = time.monotonic()
-            _progress(start, done, len(batches), n_shards, n_instances)
-
-    done = _run_batches(uri, options, batches, datasets, fresh, tick, interval)
-    scp: dict[str, set[str]] = defaultdict(set)
-    for d in done:
-        for rel, lines in d["scp"].items():
-            scp[rel].update(lines)
-    conflicts = [c for d in done for c in d["conflicts"]]
-    audio_ids = 0
-    for rel in sorted(scp):
-        out: list[str] = []
-        last_id = None
-        for line in sorted(scp[rel]):  # the lines of one id are adjacent: ids hold no space
-            audio_id, path, _ = line.split(" ")
-            if audio_id == last_id:
-                conflicts.append(f"{rel}: {audio_id}")
-                continue
-            out.append(f"{audio_id} {path}")
-            last_id = audio_id
-        audio_ids += len(out)
-        root.write_bytes_atomic(rel, ("\n".join(out) + "\n").encode())
-    jsonl = {rel for d in done for rel in d["jsonl"]}
-    for rel in [*root.find("metadata", ".jsonl"), *root.find("scp_files", ".scp")]:
-        if rel not in jsonl and rel not in scp:
-            root.remove(rel)  # from shards no longer in the build (a re-export; a fresh one starts empty)
-    if conflicts:
-        log.warning(
-            "%d times an AUDIO_ID carries other audio than in another instance; one of them is stored (e.g. %s)",
-            len(conflicts),
-            conflicts[0],
-        )
-    _progress(start, done, len(batches), n_shards, n_instances)
-    return {
-        "jsonl_files": len(jsonl),
-        "instances": sum(d["instances"] for d in done),
-        "audio_ids": audio_ids,
-        "audio_files_written": sum(d["written"] for d in done),
-        "audio_files_kept": sum(d["existing"] for d in done),
-        "scp_files": len(scp),
-        "conflicts": len(conflicts),
-        "seconds": round(time.monotonic() - start, 2),
-    }
-
-
-# -- validation --------------------------------------------------------------------------------------------------
-
-
-def _shard_keys(root: Root, manifest: Mapping[str, Any]) -> set[str]:
-    keys: set[str] = set()
-    for entry in manifest.get("shards", []):
-        if root.exists(entry["path"]):
-            with root.open(entry["path"], "rb") as f:
-                keys.update(k for k, _ in read_samples(f))
-    return keys
+# -- validation ---------------------------------------------------------------------------------------------------------
 
 
 def _decode_problem(root: Root, path: str) -> str | None:
@@ -425,55 +177,62 @@ def _decode_problem(root: Root, path: str) -> str | None:
     return None
 
 
-def validate_release(root: Root, manifest: Mapping[str, Any], keys: set[str] | None = None) -> list[str]:
+_META_RE = re.compile(r"^metadata/([^/]+)/([^/]+)/([^/]+)/(\d{2,})_([^/]+)/jsonl/[^/]+\.jsonl$")
+_SCP_RE = re.compile(r"^scp_files/([^/]+)/(\d{2,})_([^/]+)\.scp$")
+
+
+def validate_release(
+    root: Root, manifest: Mapping[str, Any], keys: set[str] | None, files: Mapping[str, Any] | None = None
+) -> list[str]:
     """Problems with the release layout of a build (empty when it holds).
 
-    ``keys``: the sample keys of the shards when the caller has read them already (validate does).
+    Every jsonl line is a record of the shards (``keys``: every sample key, or None to skip that check when only a
+    sample of the shards was read); every ``<|SOA|>ID<|EOA|>`` of a record resolves through the ``.scp`` files of the
+    record's own domain to an existing audio file; counts match the manifest; a deterministic sample of the audio
+    files decodes as FLAC.
     """
     problems: list[str] = []
-    count = Counter[str]()
+    count: Counter[str] = Counter()
 
     def add(kind: str, msg: str) -> None:
         count[kind] += 1
         if len(problems) < MAX_PROBLEMS:
             problems.append(f"release layout: {msg}")
 
-    if keys is None:
-        keys = _shard_keys(root, manifest)
     jsonl_files = list(root.find("metadata", ".jsonl"))
     scp_files = list(root.find("scp_files", ".scp"))
     audio = root.find("audio_files")  # one listing, not a request per referenced file
     if not jsonl_files:
         add("missing", "metadata/ holds no jsonl (`audioflan-ray export URI` writes the layout)")
-    scp_re = re.compile(r"^scp_files/([^/]+)/([^/]+)\.scp$")
-    resolve: dict[str, str] = {}
+    resolve: dict[tuple[str, str], str] = {}  # (domain, AUDIO_ID) -> path
     for rel, text in root.read_many(scp_files):
-        lines = text.splitlines()
-        if lines != sorted(set(lines)):
-            add("scp", f"{rel}: lines are not sorted and unique")
-        m = scp_re.match(rel)
-        folder = f"audio_files/{m.group(1)}/{m.group(2)}/" if m else None
-        if folder is None:
+        m = _SCP_RE.match(rel)
+        if m is None:
             add("scp", f"{rel}: not at scp_files/<domain>/<NN>_<Dataset>.scp")
-        for n, line in enumerate(lines, 1):
+            continue
+        domain = m.group(1)
+        seen_here: set[str] = set()
+        for n, line in enumerate(text.splitlines(), 1):
             parts = line.split(" ")
             if len(parts) != 2 or not _AUDIO_ID_RE.match(parts[0]) or not parts[1].startswith("audio_files/"):
                 add("scp", f"{rel}:{n}: not 'AUDIO_ID audio_files/…': {line!r}")
                 continue
             audio_id, path = parts
-            if folder and not path.startswith(folder):
-                add("scp", f"{rel}:{n}: {path} is not under {folder}")
+            if audio_id in seen_here:
+                add("scp", f"{rel}:{n}: {audio_id} listed twice")
+            seen_here.add(audio_id)
+            if f"/{m.group(2)}_{m.group(3)}/" not in path:
+                add("scp", f"{rel}:{n}: {path} is not under audio_files/<domain>/{m.group(2)}_{m.group(3)}/")
             if path not in audio:
                 add("scp", f"{rel}:{n}: {audio_id} -> {path}: no such file")
-            if resolve.setdefault(audio_id, path) != path:
-                add("scp", f"{rel}:{n}: {audio_id} -> {path}, another line says {resolve[audio_id]}")
-    meta_re = re.compile(r"^metadata/([^/]+)/([^/]+)/([^/]+)/(\d{2,})_([^/]+)/jsonl/[^/]+\.jsonl$")
+            if resolve.setdefault((domain, audio_id), path) != path:
+                add("scp", f"{rel}:{n}: {audio_id} -> {path}, another line says {resolve[(domain, audio_id)]}")
     seen: set[str] = set()
     reported: set[str] = set()
     referenced: set[str] = set()
     lines_total = 0
     for rel, text in root.read_many(jsonl_files):
-        m = meta_re.match(rel)
+        m = _META_RE.match(rel)
         if m is None:
             add("jsonl", f"{rel}: not at metadata/<domain>/<side>/<train_dev|test>/<NN>_<Dataset>/jsonl/")
         for n, line in enumerate(text.splitlines(), 1):
@@ -487,7 +246,7 @@ def validate_release(root: Root, manifest: Mapping[str, Any], keys: set[str] | N
             except (ValueError, KeyError, IndexError, TypeError) as exc:
                 add("jsonl", f"{where}: not an Audio-FLAN record ({type(exc).__name__}: {exc})")
                 continue
-            if uuid not in keys:
+            if keys is not None and uuid not in keys:
                 add("jsonl", f"{where}: uuid {uuid!r} is not a sample of the shards")
             elif uuid in seen:
                 add("jsonl", f"{where}: uuid {uuid!r} appears twice")
@@ -496,12 +255,16 @@ def validate_release(root: Root, manifest: Mapping[str, Any], keys: set[str] | N
                 add("jsonl", f"{where}: {uuid} ({'/'.join(place)}, {dataset}) is in the wrong folder")
             refs = AUDIO_REF.findall(str(rec.get("input", ""))) + AUDIO_REF.findall(str(rec.get("output", "")))
             for audio_id in refs:
-                target = resolve.get(audio_id)
+                target = resolve.get((str(rec["domain"]), audio_id))
                 if target is not None and target in audio:
                     referenced.add(target)
-                elif audio_id not in reported:  # one message per id, not one per instance using it
-                    reported.add(audio_id)
-                    why = "is in no .scp line" if target is None else f"resolves to {target}, which does not exist"
+                elif (rec["domain"], audio_id) not in reported:  # one message per id, not one per instance
+                    reported.add((rec["domain"], audio_id))  # type: ignore[arg-type]
+                    why = (
+                        f"is in no scp_files/{rec['domain']}/*.scp line"
+                        if target is None
+                        else f"resolves to {target}, which does not exist"
+                    )
                     add("ref", f"{where}: <|SOA|>{audio_id}<|EOA|> {why}")
     want = (manifest.get("totals") or {}).get("instances")
     if lines_total != want:

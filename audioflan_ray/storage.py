@@ -5,15 +5,28 @@ Everything goes through fsspec so that an ``s3://`` root or output drops in wher
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import logging
 import os
 import posixpath
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import fsspec
+
+from audioflan_ray.errors import DataError, TransientError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+COPY_BUFFER = 8 << 20
+S3_MIN_PART = 5 << 20  # S3's smallest multipart part (all but the last)
+S3_MAX_PART = 5 << 30
 
 
 @dataclass(frozen=True)
@@ -21,6 +34,86 @@ class StorageOptions:
     """How to reach object storage. Credentials come from the standard AWS environment, never from here."""
 
     endpoint_url: str | None = None
+    retries: int = 10  # attempts per request for throttling / 5xx / resets (botocore adaptive backoff)
+
+
+# -- transient faults --------------------------------------------------------------------------------------------------
+
+_TRANSIENT_CODES = {
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "ServiceUnavailable",
+    "InternalError",
+    "503",
+    "500",
+    "502",
+    "504",
+}
+_TRANSIENT_ERRNOS = {errno.ECONNRESET, errno.ETIMEDOUT, errno.EPIPE, errno.ECONNABORTED, errno.EBUSY, errno.EIO}
+_TRANSIENT_TYPES = (
+    "ConnectionError",
+    "EndpointConnectionError",
+    "ConnectionClosedError",
+    "ReadTimeoutError",
+    "ConnectTimeoutError",
+    "ResponseStreamingError",
+    "IncompleteReadError",
+    "ServerDisconnectedError",
+    "ClientConnectorError",
+    "ClientOSError",
+    "ClientPayloadError",
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a storage exception is a fault that may clear: throttling, 5xx, timeouts, connection resets.
+
+    s3fs turns botocore's ClientError into OSError subclasses and keeps the original as ``__cause__``; the chain is
+    walked so that both forms are recognised. A missing object or a denied request is not transient.
+    """
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, TransientError | TimeoutError | ConnectionError):
+            return True
+        if isinstance(e, FileNotFoundError | PermissionError | IsADirectoryError):
+            return False
+        response = getattr(e, "response", None)
+        if isinstance(response, dict):
+            err = response.get("Error") or {}
+            status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
+            if str(err.get("Code")) in _TRANSIENT_CODES or status >= 500:
+                return True
+        if type(e).__name__ in _TRANSIENT_TYPES:
+            return True
+        if isinstance(e, OSError) and e.errno in _TRANSIENT_ERRNOS:
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
+def retrying(fn: Callable[[], T], what: str, attempts: int = 4, base_s: float = 0.5) -> T:
+    """``fn()``, retried with jittered exponential backoff while it fails transiently (on top of the S3 client's
+    own retries: a connection reset mid-body is not retried there). Persistent faults raise ``TransientError``;
+    a missing object raises ``DataError("missing_audio")``; any other exception propagates as it is (a bug)."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except FileNotFoundError as exc:
+            raise DataError(f"{what}: not found ({exc})", "missing_file") from exc
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            if attempt == attempts - 1:
+                raise TransientError(f"{what}: {type(exc).__name__}: {exc} (after {attempts} attempts)") from exc
+            wait = base_s * 2**attempt * (0.5 + random.random())
+            log.warning("%s: %s, retrying in %.1f s", what, type(exc).__name__, wait)
+            time.sleep(wait)
+    raise AssertionError("unreachable")
 
 
 def split_uri(uri: str) -> tuple[str, str]:
@@ -37,15 +130,16 @@ def filesystem(uri: str, options: StorageOptions | None = None) -> tuple[fsspec.
     protocol, path = split_uri(uri)
     if protocol == "s3":
         endpoint = (options.endpoint_url if options else None) or os.environ.get("AWS_ENDPOINT_URL")
-        return _s3(endpoint), path
+        return _s3(endpoint, options.retries if options else StorageOptions.retries), path
     return fsspec.filesystem("file"), path
 
 
 @lru_cache(maxsize=8)
-def _s3(endpoint: str | None) -> fsspec.AbstractFileSystem:
+def _s3(endpoint: str | None, retries: int = StorageOptions.retries) -> fsspec.AbstractFileSystem:
     kwargs: dict[str, Any] = {
         # Throttling (SlowDown, 503) and 5xx are retried with adaptive backoff by botocore.
-        "config_kwargs": {"retries": {"max_attempts": 10, "mode": "adaptive"}},
+        "config_kwargs": {"retries": {"max_attempts": max(1, retries), "mode": "adaptive"}},
+        "retries": max(1, min(retries, 5)),  # s3fs's own loop around botocore's
         # A build lists each prefix once; a stale listing cache would hide objects written since.
         "use_listings_cache": False,
         "skip_instance_cache": True,
@@ -55,13 +149,15 @@ def _s3(endpoint: str | None) -> fsspec.AbstractFileSystem:
     return fsspec.filesystem("s3", **kwargs)
 
 
-def parallel_find(fs: fsspec.AbstractFileSystem, base: str, workers: int = 32, target: int = 64) -> dict[str, int]:
-    """Every file below ``base`` with its size, listing sub-prefixes concurrently.
+def parallel_find(
+    fs: fsspec.AbstractFileSystem, base: str, workers: int = 32, target: int = 64
+) -> dict[str, dict[str, Any]]:
+    """Every file below ``base`` with its listing info (size, ETag), listing sub-prefixes concurrently.
 
     One recursive S3 listing is a single chain of 1,000-key pages; splitting it by prefix (corpora are laid out by
     speaker, chapter, genre...) lets many listings run at once.
     """
-    files: dict[str, int] = {}
+    files: dict[str, dict[str, Any]] = {}
     prefixes = [base]
     for _ in range(3):  # expand a few levels until there are enough prefixes to spread over the workers
         if len(prefixes) >= target:
@@ -73,7 +169,7 @@ def parallel_find(fs: fsspec.AbstractFileSystem, base: str, workers: int = 32, t
                     if e.get("type") == "directory":
                         nxt.append(e["name"].rstrip("/"))
                     else:
-                        files[e["name"]] = int(e.get("size") or 0)
+                        files[e["name"]] = e
         prefixes = nxt
         if not prefixes:
             return files
@@ -81,7 +177,7 @@ def parallel_find(fs: fsspec.AbstractFileSystem, base: str, workers: int = 32, t
         for found in pool.map(lambda p: fs.find(p, detail=True), prefixes):
             for name, info in found.items():
                 if info.get("type") != "directory":
-                    files[name] = int(info.get("size") or 0)
+                    files[name] = info
     return files
 
 
@@ -100,6 +196,22 @@ class Root:
         self.options = options
         self.protocol, _ = split_uri(uri)
         self.fs, self.path = filesystem(uri, options)
+        # rel -> (size, version) of every file a listing returned: versions come free with the listing
+        self._seen: dict[str, tuple[int, str]] = {}
+
+    def _version(self, info: dict[str, Any]) -> str:
+        """An id of a file's content as the store reports it: the ETag on S3, the mtime in ns locally."""
+        if self.protocol == "s3":
+            return str(info.get("ETag") or info.get("etag") or "").strip('"')
+        mtime = info.get("mtime") or info.get("created") or 0
+        return str(int(float(mtime) * 1e9))
+
+    def version_of(self, rel: str) -> tuple[int, str]:
+        """(size, version) of a file, from the listing that found it when there was one (no extra request)."""
+        if rel not in self._seen:
+            info = self.fs.info(self.abs(rel))
+            self._seen[rel] = (int(info.get("size") or 0), self._version(info))
+        return self._seen[rel]
 
     def abs(self, rel: str = "") -> str:
         return posixpath.join(self.path, rel) if rel else self.path
@@ -128,7 +240,28 @@ class Root:
     def glob(self, pattern: str) -> list[str]:
         """Paths relative to the root matching ``pattern``, sorted, files only."""
         found = self.fs.glob(self.abs(pattern), detail=True)
-        return sorted(self.rel(p) for p, info in found.items() if info.get("type") != "directory")
+        out = []
+        for p, info in found.items():
+            if info.get("type") != "directory":
+                rel = self.rel(p)
+                self._seen[rel] = (int(info.get("size") or 0), self._version(info))
+                out.append(rel)
+        return sorted(out)
+
+    def any_file(self, rel: str = "") -> bool:
+        """Whether ``rel`` holds at least one file (cheap: stops at the first, never lists everything)."""
+        base = self.abs(rel)
+        if self.protocol == "s3":
+            bucket, _, key = base.partition("/")
+            res = self.fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=key.rstrip("/") + "/", MaxKeys=1)
+            return bool(res.get("KeyCount") or res.get("Contents"))
+        return any(files for _dirpath, _dirs, files in os.walk(base))
+
+    def top_entries(self, rel: str = "") -> list[str]:
+        """Names directly below ``rel`` (files and folders), sorted."""
+        if not self.fs.exists(self.abs(rel)):
+            return []
+        return sorted(posixpath.basename(e.rstrip("/")) for e in self.fs.ls(self.abs(rel), detail=False))
 
     def find(self, rel: str = "", suffix: str = "") -> dict[str, int]:
         """Every file below ``rel`` (recursively) ending in ``suffix``: relative path -> size in bytes."""
@@ -136,11 +269,18 @@ class Root:
         if not self.fs.exists(base):
             return {}
         if self.protocol == "s3":
-            sizes = parallel_find(self.fs, base)
+            infos = parallel_find(self.fs, base)
         else:
             found = self.fs.find(base, detail=True)
-            sizes = {p: int(i.get("size") or 0) for p, i in found.items() if i.get("type") != "directory"}
-        return dict(sorted((self.rel(p), s) for p, s in sizes.items() if p.endswith(suffix)))
+            infos = {p: i for p, i in found.items() if i.get("type") != "directory"}
+        out = {}
+        for p, info in infos.items():
+            if p.endswith(suffix):
+                rel = self.rel(p)
+                size = int(info.get("size") or 0)
+                self._seen[rel] = (size, self._version(info))
+                out[rel] = size
+        return dict(sorted(out.items()))
 
     def ls_dirs(self, rel: str = "") -> list[str]:
         """Names of the sub-folders of ``rel``, sorted."""
@@ -176,6 +316,33 @@ class Root:
             f.write(data)
         os.replace(tmp, target)
 
+    def create_exclusive(self, rel: str, data: bytes) -> bool:
+        """Create ``rel`` only if it does not exist (False when it does): an exclusive create locally, a conditional
+        PUT (``If-None-Match: *``) on S3, so two builds can never both believe they created it."""
+        target = self.abs(rel)
+        if self.protocol == "s3":
+            bucket, _, key = target.partition("/")
+            try:
+                self.fs.call_s3("put_object", Bucket=bucket, Key=key, Body=data, IfNoneMatch="*")
+            except (FileExistsError, OSError) as exc:
+                if isinstance(exc, FileExistsError) or "PreconditionFailed" in repr(exc.__cause__ or exc):
+                    return False
+                raise
+            return True
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return True
+
+    def read_range(self, rel: str, offset: int, length: int) -> bytes:
+        with self.fs.open(self.abs(rel), "rb") as f:
+            f.seek(offset)
+            return bytes(f.read(length))
+
     def move(self, src_rel: str, dst_rel: str) -> None:
         src, dst = self.abs(src_rel), self.abs(dst_rel)
         if self.protocol == "s3":
@@ -201,6 +368,147 @@ class Root:
 
 
 def read_uri(uri: str, options: StorageOptions | None = None) -> bytes:
+    """The bytes of ``uri``; transient faults retried (``TransientError`` if they persist), a missing object a
+    ``DataError``."""
     fs, path = filesystem(uri, options)
-    with fs.open(path, "rb") as f:
-        return bytes(f.read())
+
+    def read() -> bytes:
+        with fs.open(path, "rb") as f:
+            return bytes(f.read())
+
+    return retrying(read, uri)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A byte range of a file: the bytes of one or more consecutive samples of a tar, or lines of a text file."""
+
+    root: Root
+    rel: str
+    offset: int
+    length: int
+
+
+def concat(dst: Root, rel: str, spans: Sequence[Span], tail: bytes = b"") -> tuple[int, str]:
+    """Write ``rel`` as the concatenation of ``spans`` then ``tail``; returns (bytes, sha256).
+
+    Locally the bytes are streamed through (and hashed). On S3 the object is a multipart upload whose large parts
+    are copied server-side (UploadPartCopy) while the bytes are read once for the hash; small spans are joined
+    until a part reaches S3's 5 MiB minimum.
+    """
+    sha = hashlib.sha256()
+    if dst.protocol != "s3":
+        target = dst.abs(rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = f"{target}.tmp-{os.getpid()}"
+        size = 0
+        with open(tmp, "wb") as out:
+            for sp in spans:
+                for chunk in _chunks(sp):
+                    out.write(chunk)
+                    sha.update(chunk)
+                    size += len(chunk)
+            out.write(tail)
+            sha.update(tail)
+            size += len(tail)
+        os.replace(tmp, target)
+        return size, sha.hexdigest()
+    return _s3_concat(dst, rel, spans, tail, sha)
+
+
+def _chunks(sp: Span) -> Iterator[bytes]:
+    def read_all() -> list[bytes]:
+        out = []
+        with sp.root.fs.open(sp.root.abs(sp.rel), "rb") as f:
+            f.seek(sp.offset)
+            left = sp.length
+            while left > 0:
+                chunk = f.read(min(COPY_BUFFER, left))
+                if not chunk:
+                    raise DataError(f"{sp.rel}: ends before offset {sp.offset + sp.length}", "short_file")
+                out.append(chunk)
+                left -= len(chunk)
+        return out
+
+    if sp.length <= 4 * COPY_BUFFER:
+        yield from retrying(read_all, sp.rel)
+        return
+    with sp.root.fs.open(sp.root.abs(sp.rel), "rb") as f:
+        f.seek(sp.offset)
+        left = sp.length
+        while left > 0:
+            chunk = f.read(min(COPY_BUFFER, left))
+            if not chunk:
+                raise DataError(f"{sp.rel}: ends before offset {sp.offset + sp.length}", "short_file")
+            yield chunk
+            left -= len(chunk)
+
+
+def _s3_concat(dst: Root, rel: str, spans: Sequence[Span], tail: bytes, sha: Any) -> tuple[int, str]:
+    fs = dst.fs
+    bucket, _, key = dst.abs(rel).partition("/")
+    upload = fs.call_s3("create_multipart_upload", Bucket=bucket, Key=key)["UploadId"]
+    parts: list[dict[str, Any]] = []
+    buffer = bytearray()
+    size = 0
+
+    def put(data: bytes) -> None:
+        n = len(parts) + 1
+        etag = fs.call_s3("upload_part", Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=data)["ETag"]
+        parts.append({"PartNumber": n, "ETag": etag})
+
+    def copy(sp: Span, start: int, length: int) -> None:
+        n = len(parts) + 1
+        src_bucket, _, src_key = sp.root.abs(sp.rel).partition("/")
+        res = fs.call_s3(
+            "upload_part_copy",
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload,
+            PartNumber=n,
+            CopySource={"Bucket": src_bucket, "Key": src_key},
+            CopySourceRange=f"bytes={start}-{start + length - 1}",
+        )
+        parts.append({"PartNumber": n, "ETag": res["CopyPartResult"]["ETag"]})
+
+    try:
+        for sp in spans:
+            pos = 0
+            for chunk in _chunks(sp):  # the hash needs every byte in order
+                sha.update(chunk)
+            size += sp.length
+            if sp.length >= 2 * S3_MIN_PART and sp.root.protocol == "s3":
+                # top the buffer up to a valid part from the head of this span, copy the rest server-side
+                if buffer:
+                    need = max(0, S3_MIN_PART - len(buffer))
+                    buffer += sp.root.read_range(sp.rel, sp.offset, need)
+                    put(bytes(buffer))
+                    buffer.clear()
+                    pos = need
+                while sp.length - pos > 0:
+                    n = min(S3_MAX_PART, sp.length - pos)
+                    if sp.length - pos - n and sp.length - pos - n < S3_MIN_PART:
+                        n = sp.length - pos - S3_MIN_PART
+                    copy(sp, sp.offset + pos, n)
+                    pos += n
+                continue
+            buffer += sp.root.read_range(sp.rel, sp.offset, sp.length)
+            if len(buffer) >= S3_MIN_PART:
+                put(bytes(buffer))
+                buffer.clear()
+        buffer += tail
+        sha.update(tail)
+        size += len(tail)
+        if buffer or not parts:
+            put(bytes(buffer))
+        fs.call_s3(
+            "complete_multipart_upload",
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload,
+            MultipartUpload={"Parts": parts},
+        )
+    except BaseException:
+        fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=key, UploadId=upload)
+        raise
+    return size, sha.hexdigest()

@@ -56,7 +56,7 @@ import soxr
 REPO = Path(__file__).resolve().parent.parent
 OFFLINE = REPO / "tools" / "offline"
 SHARED_LJ = REPO.parent / "shared" / "corpora" / "ljspeech" / "LJSpeech-1.1"
-SAMPLE_LJ = REPO / "samples" / "ljspeech" / "LJSpeech-1.1"
+SAMPLE_LJ = REPO / "audioflan_ray" / "demo" / "samples" / "ljspeech" / "LJSpeech-1.1"
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_RATE = 16000
 CHUNK = 256  # recordings per hand-loop tar, the same as ours' ray.plan_unit_recordings below

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples"
+SAMPLES = REPO / "audioflan_ray" / "demo" / "samples"
 SHARED = REPO.parent / "shared"
 SHARED_CORPORA = SHARED / "corpora"
 

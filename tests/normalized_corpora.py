@@ -59,7 +59,7 @@ import soundfile as sf
 import soxr
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples"
+SAMPLES = REPO / "audioflan_ray" / "demo" / "samples"
 SR = 16000
 #: Part of the stamp (with a digest of this module and of the recipes it reads): a new value rebuilds the corpora.
 VERSION = 1

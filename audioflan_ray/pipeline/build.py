@@ -1,26 +1,65 @@
-"""The build driver: plan, run the Ray Data graph into our sink, commit. Idempotent for the same config."""
+"""The build driver: claim the output, plan, run the units, pack, commit. Resumable, incremental, idempotent.
+
+Steps (each timed; the driver holds counts and unit ids, never recordings):
+
+1. **Claim** the output: refuse one that holds files no build of ours wrote; take the lock; write the marker.
+2. **Plan** on workers (``plan.py``). The same corpora and config give the same build id: a completed output with
+   that id is left as it is; one of another id is replaced only with ``--force`` (and only its own files).
+3. **Units**: a unit with a marker of the same fingerprint is done (a resumed build skips it); one whose fingerprint
+   an earlier build (``build.reuse_from``) holds is adopted from it; the rest run through the Ray Data graph.
+4. **Pack** the pieces into full shards and release files (``sink/pack.py``).
+5. **Commit**: errors, ``stats.json``, ``shards.parquet``, ``units.parquet``, the dataset card, Energon metadata,
+   stale files of the replaced build removed, and ``manifest.json`` last.
+
+A build that fails or is interrupted leaves no manifest and keeps every completed unit: the same command resumes.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from audioflan_ray.config import Config, redacted
-from audioflan_ray.errors import AudioFlanError
+from audioflan_ray.errors import AudioFlanError, OutputRefused
+from audioflan_ray.output import Lock, inspect, new_run_id, refuse_foreign, write_marker
 from audioflan_ray.pipeline.plan import Plan, build_id, make_plan
-from audioflan_ray.pipeline.stages import PLAN_COLUMNS, STAGES
+from audioflan_ray.pipeline.scan import storage_options
+from audioflan_ray.progress import Phases, Progress, emit
 from audioflan_ray.release import datasets_of
-from audioflan_ray.sink.commit import MANIFEST, Committer
-from audioflan_ray.storage import Root, StorageOptions
+from audioflan_ray.schema import (
+    ERRORS_DIR,
+    MANIFEST,
+    PLAN_DIR,
+    RELEASE_DIRS,
+    SHARD_INDEX,
+    SHARD_INDEX_SCHEMA,
+    STAGING,
+    UNIT_INDEX,
+    UNIT_INDEX_SCHEMA,
+)
+from audioflan_ray.sink import pack
+from audioflan_ray.sink.commit import make_stats, summary_of, write_manifest
+from audioflan_ray.sink.pieces import read_marker
+from audioflan_ray.storage import Root, Span, StorageOptions, concat
 
 log = logging.getLogger(__name__)
+RELEASE_INDEX = "release.parquet"
+RELEASE_SCHEMA = pa.schema([("path", pa.string()), ("kind", pa.string())])
+UNITS_PER_TASK = 256
+OUTPUTS_PER_TASK = 8
+ERRORS_MAX_BYTES = 64 << 20
 
 
-class OutputConflict(AudioFlanError):
-    """The output already holds a completed build of another configuration."""
+class ErrorRateExceeded(AudioFlanError):
+    """More of the build was quarantined than ``build.max_error_fraction`` allows."""
 
 
 @dataclass
@@ -28,108 +67,355 @@ class BuildResult:
     summary: dict[str, Any]
     skipped: bool  # the output already held this exact build
     seconds: float
-
-
-def _summary_of(manifest: dict[str, Any], uri: str) -> dict[str, Any]:
-    totals = manifest["totals"]
-    return {
-        "output": uri,
-        "instances": totals["instances"],
-        "shards": len(manifest["shards"]),
-        "audio_hours": round(totals["audio_seconds"] / 3600, 4),
-        "errors": manifest.get("errors", 0),
-    }
-
-
-def make_committer(cfg: Config, plan: Plan) -> Committer:
-    """The commit step for this config and plan (the sink's ``on_write_complete`` runs it)."""
-    return Committer(
-        uri=cfg.output.uri,
-        options={"endpoint_url": cfg.storage.endpoint_url},
-        max_bytes=cfg.output.shard_max_bytes,
-        max_samples=cfg.output.shard_max_samples,
-        build_id=build_id(cfg, plan),
-        config=redacted(cfg),
-        plan_problems=plan.problems,
-        not_fed=plan.not_fed,
-        recordings=plan.recordings,
-        datasets=datasets_of(
-            [{"recipe": s.recipe, "root": s.root, "options": s.options} for s in cfg.sources],
-            StorageOptions(endpoint_url=cfg.storage.endpoint_url),
-        ),
-        progress_interval_s=cfg.ray.progress_interval_s,
-    )
+    phases: dict[str, float] = field(default_factory=dict)
+    units_reused: int = 0  # completed by an earlier run of this build (resume)
+    units_adopted: int = 0  # copied from build.reuse_from (incremental)
+    units_built: int = 0
 
 
 def run_build(cfg: Config, temp_dir: str | None = None) -> BuildResult:
+    from audioflan_ray.pipeline import ray_adapter
+
     start = time.monotonic()
-    options = StorageOptions(endpoint_url=cfg.storage.endpoint_url)
+    options = storage_options(cfg)
     out = Root(cfg.output.uri, options)
-    log.info("planning %d source(s)", len(cfg.sources))
-    plan = make_plan(cfg)
-    bid = build_id(cfg, plan)
-    if out.exists(MANIFEST):
-        manifest = json.loads(out.read_bytes(MANIFEST))
-        if not cfg.build.force:
-            if manifest.get("build_id") == bid:
-                log.info("%s already holds build %s; nothing to do (build.force=true rebuilds)", cfg.output.uri, bid)
-                return BuildResult(_summary_of(manifest, cfg.output.uri), True, time.monotonic() - start)
-            raise OutputConflict(
-                f"{cfg.output.uri} holds build {manifest.get('build_id')} of another configuration "
-                f"(this one is {bid}); choose another output.uri or pass --force to replace it"
-            )
-        out.remove(MANIFEST)  # from here on the output reads as incomplete
-    # No manifest: whatever is there is an interrupted build; start clean so no stray shard survives.
-    for rel in ("_staging", "_plan", "shards", "errors", "stats.json"):
-        if out.isdir(rel):
-            out.remove_tree(rel)
-        else:
-            out.remove(rel)
-    import pyarrow.parquet as pq
+    refuse_foreign(out, inspect(out))
+    run_id = new_run_id()
+    lock = Lock(out, run_id).acquire(cfg.build.lock_stale_s, cfg.build.take_over_lock)
+    started_ray = False
+    try:
+        state = inspect(out)
+        refuse_foreign(out, state)  # re-read under the lock
+        if state.marker is None:
+            write_marker(out, "", run_id)  # ours from the first byte on
+        _keep_previous_index(out, state.manifest)
+        phases = Phases()
+        started_ray = ray_adapter.init_ray(cfg, temp_dir)
+        from audioflan_ray.signals import install as install_signals
 
-    for unit, table in enumerate(plan.units):
-        with out.open(f"_plan/unit-{unit:06d}.parquet", "wb") as f:
-            pq.write_table(table, f)
-    log.info(
-        "plan: %d recordings in %d units, %d problems; build %s",
-        plan.num_recordings - len(plan.problems),
-        len(plan.units),
-        len(plan.problems),
-        bid,
+        install_signals()  # after ray.init: our handlers, not Ray's, decide how the driver ends
+        with phases("plan"):
+            plan = make_plan(cfg, out.uri, lambda fn, jobs: ray_adapter.remote_map(fn, jobs))
+        bid = build_id(cfg, plan)
+        emit(
+            f"[plan] {plan.num_recordings} recordings in {len(plan.units)} units from {len(cfg.sources)} source(s), "
+            f"{sum(plan.problems.values())} quarantined at plan time; build {bid}"
+        )
+        manifest = state.manifest
+        if manifest is not None:
+            if manifest.get("build_id") == bid and not cfg.build.force:
+                emit(f"{cfg.output.uri} already holds build {bid}; nothing to do (build.force=true rebuilds it)")
+                out.remove_tree(PLAN_DIR)
+                return BuildResult(summary_of(manifest, cfg.output.uri), True, time.monotonic() - start)
+            if not cfg.build.force:
+                raise OutputRefused(
+                    f"{cfg.output.uri} holds build {manifest.get('build_id')} of another configuration or corpus "
+                    f"(this one is {bid}); choose another output.uri, or pass --force to replace it (only the files "
+                    "that build wrote are removed)"
+                )
+            out.remove(MANIFEST)  # from here on the output reads as incomplete
+        write_marker(out, bid, run_id)
+        datasets = datasets_of([s.__dict__ for s in cfg.sources], options)
+        result = BuildResult({}, False, 0.0, phases=phases.seconds)
+        with phases("units"):
+            todo = _settle_units(cfg, out, plan, datasets, result)
+        with phases("audio"):
+            _run_units(cfg, out, plan, todo, datasets)
+        with phases("pack"):
+            packed = _pack(cfg, out, plan, run_id)
+        with phases("commit"):
+            manifest = _commit(cfg, out, plan, bid, run_id, packed, phases)
+        result.summary = summary_of(manifest, cfg.output.uri)
+        result.seconds = time.monotonic() - start
+        emit(phases.line())
+        return result
+    finally:
+        lock.release()
+        if started_ray:
+            import ray
+
+            ray.shutdown()
+
+
+def _keep_previous_index(out: Root, manifest: dict[str, Any] | None) -> None:
+    """Keep a copy of the completed build's indexes: after a replacement, exactly its files are removed."""
+    if manifest is None:
+        return
+    for name in (SHARD_INDEX, RELEASE_INDEX):
+        kept = f"{STAGING}/previous/{name}"
+        if out.exists(name) and not out.exists(kept):
+            out.write_bytes_atomic(kept, out.read_bytes(name))
+    errors = manifest.get("error_files") or []
+    if errors and not out.exists(f"{STAGING}/previous/errors.json"):
+        out.write_bytes_atomic(f"{STAGING}/previous/errors.json", json.dumps(errors).encode())
+
+
+# -- units ---------------------------------------------------------------------------------------------------------------
+
+
+def _done_units(out_uri: str, options: StorageOptions, units: list[tuple[str, str]]) -> list[str]:
+    root = Root(out_uri, options)
+    done = []
+    for unit, fp in units:
+        marker = read_marker(root, unit)
+        if marker is not None and marker.get("fingerprint") == fp:
+            done.append(unit)
+    return done
+
+
+def _batches(items: Sequence[Any], size: int) -> list[list[Any]]:
+    return [list(items[k : k + size]) for k in range(0, len(items), size)]
+
+
+def _settle_units(
+    cfg: Config, out: Root, plan: Plan, datasets: dict[str, Any], result: BuildResult
+) -> list[tuple[str, int]]:
+    """Which units still need their audio processed: not done by an earlier run, not adopted from reuse_from."""
+    from audioflan_ray.pipeline.ray_adapter import remote_map
+    from audioflan_ray.sink.reuse import adopt, reusable
+
+    options = storage_options(cfg)
+    pairs = [(u, fp) for u, fp, _ in plan.units]
+    done = {u for batch in remote_map(_done_units, [(out.uri, options, b) for b in _batches(pairs, UNITS_PER_TASK)]) for u in batch}
+    result.units_reused = len(done)
+    left = [(u, fp) for u, fp in pairs if u not in done]
+    if cfg.build.reuse_from and left:
+        have = reusable(cfg.build.reuse_from, options, [fp for _, fp in left])
+        candidates = [(u, fp) for u, fp in left if fp in have]
+        jobs = [
+            (out.uri, cfg.build.reuse_from, options, b, cfg.output.release_layout, datasets)
+            for b in _batches(candidates, UNITS_PER_TASK)
+        ]
+        result.units_adopted = sum(remote_map(adopt, jobs))
+        adopted = set(
+            u for batch in remote_map(_done_units, [(out.uri, options, b) for b in _batches(candidates, UNITS_PER_TASK)]) for u in batch
+        )
+        left = [(u, fp) for u, fp in left if u not in adopted]
+    sizes = {u: n for u, _, n in plan.units}
+    todo = [(u, sizes[u]) for u, _ in left]
+    result.units_built = len(todo)
+    emit(
+        f"[units] {len(plan.units)} planned: {result.units_reused} already complete (resumed), "
+        f"{result.units_adopted} reused from {cfg.build.reuse_from or '-'}, {len(todo)} to build"
     )
-    committer = make_committer(cfg, plan)
-    if not plan.units:
-        committer.commit([])
-    else:
-        _run_ray(cfg, plan.units, committer, sum(t.num_rows for t in plan.units), temp_dir)
-    assert committer.result is not None
-    out.remove_tree("_plan")
-    return BuildResult(committer.result, False, time.monotonic() - start)
+    return todo
 
 
-def _run_ray(cfg: Config, plan_tables: list[Any], committer: Committer, planned: int, temp_dir: str | None) -> None:
-    import ray
-    from ray.data import DataContext
+def _run_units(cfg: Config, out: Root, plan: Plan, todo: list[tuple[str, int]], datasets: dict[str, Any]) -> None:
+    if not todo:
+        return
+    from audioflan_ray.pipeline.ray_adapter import unit_graph
 
-    from audioflan_ray.pipeline.ray_adapter import apply_stages, init_ray
-    from audioflan_ray.progress import ProgressPrinter, start_counter
-    from audioflan_ray.sink.datasink import WebDatasetSink
+    totals = {"units": len(todo), "recordings": sum(n for _, n in todo)}
+    ds = unit_graph(cfg, out.uri, todo, datasets)
+    with Progress(totals, cfg.ray.progress_interval_s) as progress:
+        for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+            for row in batch.to_pylist():
+                progress.add(row)
 
-    init_ray(cfg, temp_dir)
-    ctx = DataContext.get_current()
-    ctx.enable_progress_bars = False  # unreadable under `ray job submit` (ray#46826); we print our own lines
-    ctx.print_on_execution_start = False
-    handle = start_counter(ray.get_runtime_context().namespace)
-    # One block per plan unit: every unit is one task end to end (stages fused with the write), so all cores work
-    # and a write task holds one unit, not the whole build. (Reading the small unit files back with read_parquet
-    # would pack them into one block; from_items of their names would bundle them into one task.) The same units
-    # are stored under _plan/ for the record.
-    ds: Any = ray.data.from_arrow(plan_tables)
-    ds = apply_stages(ds, STAGES, cfg, list(PLAN_COLUMNS))
-    with ProgressPrinter(handle, planned, cfg.ray.progress_interval_s):
-        ds.write_datasink(WebDatasetSink(committer))
-    # write_datasink ran on_write_complete on a copy in some Ray versions; the committed manifest is the truth.
-    if committer.result is None:
-        root = committer.root()
-        committer.result = _summary_of(json.loads(root.read_bytes(MANIFEST)), cfg.output.uri)
-    ray.kill(handle)
+
+# -- pack ----------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Packed:
+    shards: list[dict[str, Any]]
+    folders: dict[str, dict[str, Any]]  # shard folder -> summed piece summaries
+    files: list[str]  # release files
+    unit_parts: list[str]  # unit index parts
+    errors: dict[str, list[float]]
+    error_files: list[str]
+    not_fed: dict[str, Counter[str]]
+    recordings: int
+    quarantined: int
+
+
+def _pack(cfg: Config, out: Root, plan: Plan, run_id: str) -> Packed:
+    from audioflan_ray.pipeline.ray_adapter import remote_map
+
+    options = storage_options(cfg)
+    order = [(k, u, fp) for k, (u, fp, _) in enumerate(plan.units)]
+    batches = _batches(order, UNITS_PER_TASK)
+    gathered = list(remote_map(pack.gather, [(out.uri, options, run_id, b, batch) for b, batch in enumerate(batches)]))
+    missing = [u for g in gathered for u in g.missing]
+    if missing:
+        raise RuntimeError(f"{len(missing)} units have no marker after the graph finished (e.g. {missing[0]})")
+    errors: dict[str, list[float]] = {}
+    not_fed: dict[str, Counter[str]] = defaultdict(Counter)
+    targets: Counter[str] = Counter()
+    for g in gathered:
+        for reason, (n, secs) in g.errors.items():
+            acc = errors.setdefault(reason, [0, 0.0])
+            acc[0] += n
+            acc[1] += secs
+        for task, reasons in g.not_fed.items():
+            not_fed[task].update(reasons)
+        targets.update(g.targets)
+    quarantined = sum(int(v[0]) for v in errors.values()) + sum(plan.problems.values())
+    planned = plan.num_recordings + sum(plan.problems.values())
+    if planned and quarantined / planned > cfg.build.max_error_fraction:
+        raise ErrorRateExceeded(
+            f"{quarantined} of {planned} recordings were quarantined ({100 * quarantined / planned:.1f} % > "
+            f"build.max_error_fraction={cfg.build.max_error_fraction}); nothing was committed. Reasons: "
+            f"{dict(sorted({**{k: int(v[0]) for k, v in errors.items()}, **plan.problems}.items()))}. "
+            "Check the corpus and the config, or raise build.max_error_fraction; the staged work is kept."
+        )
+    kinds = [tuple(t.split("\t", 1)) for t in sorted(targets)]
+    if not cfg.output.release_layout:
+        kinds = [k for k in kinds if k[0] == "shard"]
+    counts = list(
+        remote_map(
+            pack.plan_target,
+            [
+                (out.uri, options, run_id, len(batches), kind, target, cfg.output.shard_max_bytes, cfg.output.shard_max_samples)
+                for kind, target in kinds
+            ],
+        )
+    )
+    jobs = []
+    for (kind, target), n in zip(kinds, counts, strict=True):
+        for first in range(0, n, OUTPUTS_PER_TASK):
+            jobs.append((out.uri, cfg.build.reuse_from, options, run_id, kind, target, first, min(n, first + OUTPUTS_PER_TASK)))
+    shards: list[dict[str, Any]] = []
+    folders: dict[str, dict[str, Any]] = {}
+    files: list[str] = []
+    unit_parts = [f"{pack.pack_dir(run_id)}/units/records-{b:06d}.parquet" for b in range(len(batches))]
+    for job, res in zip(jobs, remote_map(pack.write_outputs, jobs), strict=True):
+        shards.extend(res.shards)
+        files.extend(res.files)
+        if res.units_path:
+            unit_parts.append(res.units_path)
+        if job[4] == "shard":
+            pack._add_summary(folders.setdefault(job[5], {}), res.summary)
+    return Packed(
+        shards=sorted(shards, key=lambda s: s["path"]),
+        folders=folders,
+        files=sorted(files),
+        unit_parts=unit_parts,
+        errors=errors,
+        error_files=[f for g in gathered for f in g.error_files],
+        not_fed=not_fed,
+        recordings=sum(g.recordings for g in gathered),
+        quarantined=quarantined,
+    )
+
+
+# -- commit --------------------------------------------------------------------------------------------------------------
+
+
+def _write_errors(out: Root, plan: Plan, packed: Packed) -> list[str]:
+    """The quarantine: the plan's problems and every unit's errors, concatenated into ``errors/*.jsonl``."""
+    written: list[str] = []
+    for name, paths in (("plan", plan.problem_files), ("errors", packed.error_files)):
+        spans = [Span(out, p, 0, out.version_of(p)[0]) for p in paths]
+        batch: list[Span] = []
+        size = 0
+        for sp in [*spans, None]:
+            if sp is None or (batch and size + sp.length > ERRORS_MAX_BYTES):
+                if batch:
+                    rel = f"{ERRORS_DIR}/{name}-{len([w for w in written if name in w]):06d}.jsonl"
+                    concat(out, rel, batch)
+                    written.append(rel)
+                batch, size = [], 0
+            if sp is not None:
+                batch.append(sp)
+                size += sp.length
+    return written
+
+
+def _stale(out: Root, new: set[str], index: str, run_id: str) -> list[str]:
+    """Files an earlier build of ours (or an interrupted run's packing) wrote that this build did not."""
+    old: set[str] = set()
+    for rel in (f"{STAGING}/previous/{index}", index):
+        if out.exists(rel):
+            with out.open(rel, "rb") as f:
+                old.update(pq.read_table(f, columns=["path"]).column("path").to_pylist())
+    if index == SHARD_INDEX and out.isdir(f"{STAGING}/pack"):
+        for rel in out.find(f"{STAGING}/pack", ".parquet"):
+            if "/specs/shard-" in rel and not rel.startswith(pack.pack_dir(run_id)):
+                with out.open(rel, "rb") as f:
+                    spec = pq.read_table(f)
+                target = rel.rsplit("/specs/shard-", 1)[1].removesuffix(".parquet").replace("__", "/")
+                old.update(pack.output_name("shard", target, int(k)) for k in set(spec.column("output").to_pylist()))
+    return sorted(old - new)
+
+
+def _stale_audio(out: Root, new_scp: set[str]) -> list[str]:
+    """Audio files the replaced build listed in its scp files that no scp file of this build lists."""
+    kept = f"{STAGING}/previous/{RELEASE_INDEX}"
+    if not out.exists(kept):
+        return []
+    with out.open(kept, "rb") as f:
+        old_files = pq.read_table(f).to_pylist()
+    old_audio: set[str] = set()
+    for r in old_files:
+        if r["kind"] == "scp" and r["path"] not in new_scp and out.exists(r["path"]):
+            old_audio.update(line.split(" ", 1)[1] for line in out.read_text(r["path"]).splitlines() if " " in line)
+    if not old_audio:
+        return []
+    new_audio: set[str] = set()
+    for rel in new_scp:
+        new_audio.update(line.split(" ", 1)[1] for line in out.read_text(rel).splitlines() if " " in line)
+    return sorted(old_audio - new_audio)
+
+
+def _commit(cfg: Config, out: Root, plan: Plan, bid: str, run_id: str, packed: Packed, phases: Phases) -> dict[str, Any]:
+    error_files = _write_errors(out, plan, packed)
+    pq_rows = pa.Table.from_pylist(packed.shards, schema=SHARD_INDEX_SCHEMA)
+    stale_shards = _stale(out, set(pq_rows.column("path").to_pylist()), SHARD_INDEX, run_id)
+    stale_release = _stale(out, set(packed.files), RELEASE_INDEX, run_id)
+    new_scp = {f for f in packed.files if f.startswith("scp_files/")}
+    stale_audio = _stale_audio(out, new_scp)
+    with out.open(SHARD_INDEX + ".tmp", "wb") as f:
+        pq.write_table(pq_rows, f)
+    out.move(SHARD_INDEX + ".tmp", SHARD_INDEX)
+    pack.merge_parquet(out, packed.unit_parts, UNIT_INDEX, UNIT_INDEX_SCHEMA)
+    release_rows = [{"path": p, "kind": "scp" if p.startswith("scp_files/") else "jsonl"} for p in packed.files]
+    if cfg.output.release_layout:
+        with out.open(RELEASE_INDEX + ".tmp", "wb") as f:
+            pq.write_table(pa.Table.from_pylist(release_rows, schema=RELEASE_SCHEMA), f)
+        out.move(RELEASE_INDEX + ".tmp", RELEASE_INDEX)
+    not_fed: dict[str, Counter[str]] = defaultdict(Counter)
+    for source in (plan.not_fed, packed.not_fed):
+        for task, reasons in source.items():
+            not_fed[task].update(reasons)
+    for dataset, reasons in plan.absent.items():
+        for reason, n in reasons.items():
+            not_fed["(every task)"][f"{reason} ({dataset})"] += n
+    errors = {k: list(v) for k, v in packed.errors.items()}
+    for reason, n in plan.problems.items():
+        acc = errors.setdefault(reason, [0, 0.0])
+        acc[0] += n
+    stats = make_stats(packed.folders, len(packed.shards), errors, not_fed, plan.recordings)
+    previous_errors: list[str] = []
+    if out.exists(f"{STAGING}/previous/errors.json"):
+        previous_errors = json.loads(out.read_bytes(f"{STAGING}/previous/errors.json"))
+    for rel in [*stale_shards, *stale_release, *stale_audio, *(p for p in previous_errors if p not in error_files)]:
+        out.remove(rel)
+    if not cfg.output.release_layout and out.exists(RELEASE_INDEX):
+        out.remove(RELEASE_INDEX)
+    from audioflan_ray.ecosystem import write_extras
+
+    extras = write_extras(out, cfg, packed.shards, stats)
+    manifest = write_manifest(
+        out,
+        build_id=bid,
+        config=redacted(cfg),
+        stats=stats,
+        num_shards=len(packed.shards),
+        extra={
+            "release_index": RELEASE_INDEX if cfg.output.release_layout else None,
+            "error_files": error_files,
+            "plan_digest": plan.digest,
+            "units": len(plan.units),
+            "phases": phases.seconds,
+            **extras,
+        },
+    )
+    out.remove_tree(STAGING)
+    out.remove_tree(PLAN_DIR)
+    return manifest
+
+
+def release_dirs_present(root: Root) -> Iterable[str]:
+    return [d for d in RELEASE_DIRS if root.isdir(d)]

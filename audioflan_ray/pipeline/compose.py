@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from audioflan_ray import ids
 from audioflan_ray.audio import ops
 from audioflan_ray.config import Config
+from audioflan_ray.errors import DataError, NotFeedable
 from audioflan_ray.storage import StorageOptions, read_uri
 from audioflan_ray.tasks.engine import Template
 
@@ -37,14 +39,13 @@ class PartnerLoader:
         from audioflan_ray.pipeline.stages import make_cutter
 
         self.cfg = cfg
-        self.options = StorageOptions(endpoint_url=cfg.storage.endpoint_url)
+        self.options = StorageOptions(endpoint_url=cfg.storage.endpoint_url, retries=cfg.storage.retries)
         self.cut = make_cutter(cfg)
         self.capacity = capacity
         self._cache: OrderedDict[tuple[str, int], PartnerAudio] = OrderedDict()
 
     def load(self, info: dict[str, Any], rate: int, domain_rate: int) -> PartnerAudio:
         from audioflan_ray.audio import quality as q
-        from audioflan_ray.pipeline.stages import rate_suffix, safe_id
 
         ck = (info["audio_uri"], rate)
         if ck in self._cache:
@@ -53,18 +54,22 @@ class PartnerLoader:
         audio, sr = ops.decode(read_uri(info["audio_uri"], self.options), info["audio_uri"])
         mono = np.ascontiguousarray(ops.to_mono(audio, self.cfg.audio.channel), dtype=np.float32)
         if len(mono) < self.cfg.audio.min_duration_s * sr:
-            raise ValueError(f"partner {info['recording_id']} is shorter than audio.min_duration_s")
+            raise DataError(f"partner {info['recording_id']} is shorter than audio.min_duration_s", "partner_too_short")
         wins = self.cut(mono, sr, info.get("meta") or {})
         w = wins[0]
         seg = ops.resample(mono[w.start : w.end], sr, rate, self.cfg.audio.resampler)
         if self.cfg.audio.quality.normalize_lufs is not None:
             seg = q.normalize_loudness(seg, rate, self.cfg.audio.quality.normalize_lufs)
-        base = f"{info['dataset']}_{safe_id(info['recording_id'])}"
-        if len(wins) > 1:
-            base = f"{base}_w{w.index:03d}"
         out = PartnerAudio(
             samples=np.asarray(seg, dtype=np.float32),
-            audio_id=rate_suffix(base, rate, domain_rate),
+            audio_id=ids.audio_id(
+                int(info["number"]),
+                str(info["dataset"]),
+                str(info["recording_id"]),
+                w.index if len(wins) > 1 else None,
+                None if rate == domain_rate else rate,
+                opaque=self.cfg.build.opaque_ids,
+            ),
             start_s=round(w.start / sr, 6),
             end_s=round(w.end / sr, 6),
         )
@@ -82,6 +87,7 @@ class Instance:
     partners: list[dict[str, Any]]  # what other.partners records
     built: dict[str, Any] | None  # what other.built records
     seconds: float  # audio seconds over every member
+    values: dict[str, Any]  # the values the text was rendered from (labels, computed answers)
 
 
 def compose(
@@ -114,31 +120,35 @@ def compose(
 
         if self_samples is None:
             self_samples, _ = sf.read(io.BytesIO(self_flac), dtype="float32")
-        result = simulate.build(
-            t.build,
-            np.asarray(self_samples, dtype=np.float32),
-            rate,
-            {r: p.samples for r, p in partner_audio.items()},
-            {"self": meta, **partner_meta},
-            t.params,
-            key,
-        )
+        try:
+            result = simulate.build(
+                t.build,
+                np.asarray(self_samples, dtype=np.float32),
+                rate,
+                {r: p.samples for r, p in partner_audio.items()},
+                {"self": meta, **partner_meta},
+                t.params,
+                key,
+            )
+        except ValueError as exc:  # the builder's inputs cannot make this instance (silent, too short...)
+            raise NotFeedable(f"{t.build}: {exc}") from exc
         values.update(result.values)
         built = {"builder": t.build, **result.record}
-    ids: dict[str, str] = {}
+    audio_ids: dict[str, str] = {}
     members: dict[str, bytes] = {}
+    level = partners.cfg.audio.flac_compression
     for slot, src in t.slots.items():
         suffix = t.members[slot]
         if src == "self":
-            ids[slot], members[suffix] = self_id, self_flac
+            audio_ids[slot], members[suffix] = self_id, self_flac
         elif src == "built":
             samples, r = result.audio[slot]
-            ids[slot], members[suffix] = f"{key}_{slot}", ops.encode_flac(samples, r)
+            audio_ids[slot], members[suffix] = ids.built_audio_id(key, slot), ops.encode_flac(samples, r, level)
         else:
             p = partner_audio[src.split(".", 1)[1]]
-            ids[slot], members[suffix] = p.audio_id, ops.encode_flac(p.samples, rate)
-    text = t.render(key, ids, values)
-    used = {src.split(".", 1)[1]: ids[slot] for slot, src in t.slots.items() if src.startswith("partner.")}
+            audio_ids[slot], members[suffix] = p.audio_id, ops.encode_flac(p.samples, rate, level)
+    text = t.render(key, audio_ids, values)
+    used = {src.split(".", 1)[1]: audio_ids[slot] for slot, src in t.slots.items() if src.startswith("partner.")}
     recorded = [
         {
             "role": role,
@@ -152,9 +162,10 @@ def compose(
     ]
     return Instance(
         text=text,
-        audio={ids[slot]: t.members[slot] for slot in t.slots},
+        audio={audio_ids[slot]: t.members[slot] for slot in t.slots},
         members=members,
         partners=recorded,
         built=built,
         seconds=ops.audio_seconds(members),
+        values=values,
     )

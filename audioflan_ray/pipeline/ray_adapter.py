@@ -1,60 +1,100 @@
-"""The one place that turns stages into Ray Data operators (tasks, or a fixed actor pool; CPU or GPU).
+"""The one place that knows Ray: starting or joining it, running plain tasks, and turning stages into operators.
 
-Consecutive task stages with the same resources become ONE ``map_batches`` call that runs them in turn on the
-same rows: Ray would fuse them into one operator anyway, and one chain converts Arrow to rows and back once
-instead of once per stage. A stage configured with ``actors > 0`` gets its own fixed actor pool.
+- **Units as blocks.** ``UnitSource`` gives Ray Data one read task per unit file, so each block is one unit; every
+  ``map_batches`` takes whole blocks (``batch_size=None``) and blocks are never split (``target_max_block_size`` is
+  off for this graph), so the last operator sees all of a unit and can commit it.
+- **Operators.** Consecutive task stages with the same resources run as ONE ``map_batches`` (Ray would fuse them
+  anyway, and one chain converts Arrow to rows once). A stage configured with ``actors > 0`` gets its own fixed actor
+  pool (GPU pools do not autoscale, ray#59144). The last operator writes the unit (``UnitRunner``).
+- **Failures.** A unit that raises ``TransientError`` is retried ``ray.max_task_retries`` times, as is one whose
+  worker died; any other exception fails the build at once.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import ray
-from ray.data import ActorPoolStrategy, Dataset
+from ray.data import ActorPoolStrategy, DataContext, Dataset
+from ray.data.block import BlockMetadata
+from ray.data.datasource import Datasource, ReadTask
 
 from audioflan_ray.config import Config, StageConfig
-from audioflan_ray.pipeline.stages import RowFn, Stage, check_columns, run_rows, schema_of
-from audioflan_ray.progress import report
+from audioflan_ray.errors import TransientError
+from audioflan_ray.pipeline.link import unit_path
+from audioflan_ray.pipeline.stages import STAGES, Stage, check_columns
+from audioflan_ray.pipeline.unit_runner import StageChain, UnitRunner
+from audioflan_ray.schema import PLAN_COLUMNS, PLAN_SCHEMA
+from audioflan_ray.storage import Root, StorageOptions
 
 log = logging.getLogger(__name__)
-_SETUP_CACHE: dict[tuple[str, str], RowFn] = {}
+T = TypeVar("T")
 
 
-def _setup(stage: Stage, cfg: Config) -> RowFn:
-    # Task workers are reused between tasks: set a stage up once per worker process and config.
-    key = (stage.name, json.dumps(cfg.to_dict(), sort_keys=True))
-    fn = _SETUP_CACHE.get(key)
-    if fn is None:
-        fn = _SETUP_CACHE[key] = stage.setup(cfg)
-    return fn
+def init_ray(cfg: Config, temp_dir: str | None = None) -> bool:
+    """Join the cluster named by config / RAY_ADDRESS / ``ray job submit``, or start Ray in this process.
+    Returns whether this process started Ray (and must shut it down)."""
+    if ray.is_initialized():
+        return False
+    address = cfg.ray.address or os.environ.get("RAY_ADDRESS")
+    if address:
+        ray.init(address=address, namespace="audioflan", log_to_driver=True)
+        return False
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": True, "namespace": "audioflan"}
+    if cfg.ray.num_cpus is not None:
+        kwargs["num_cpus"] = cfg.ray.num_cpus
+    if temp_dir:
+        kwargs["_temp_dir"] = temp_dir
+    ray.init(**kwargs)
+    return True
 
 
-def _run_chain(batch: pa.Table, chain: list[tuple[Stage, RowFn, list[str]]]) -> pa.Table:
-    rows = batch.to_pylist()
-    for stage, fn, out_columns in chain:
-        n_in = len(rows)
-        rows = run_rows(stage, fn, rows, out_columns)
-        if stage.name == "read":
-            report({"recordings_read": n_in})
-    return pa.Table.from_pylist(rows, schema=schema_of(chain[-1][2]))
+def cpus() -> int:
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def _task_fn(batch: pa.Table, stages: list[Stage], cfg: Config, columns: list[list[str]]) -> pa.Table:
-    return _run_chain(batch, [(s, _setup(s, cfg), c) for s, c in zip(stages, columns, strict=True)])
+def remote_map(fn: Callable[..., T], jobs: Sequence[tuple[Any, ...]], retries: int = 3) -> Iterator[T]:
+    """``fn(*job)`` for every job as Ray tasks, results in job order (planning and packing work)."""
+    task = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=[TransientError])(fn)
+    refs = [task.remote(*job) for job in jobs]
+    for ref in refs:
+        yield ray.get(ref)
 
 
-class StageActor:
-    """Holds a stage's state (resampler kernels, GPU context, templates) across batches."""
+# -- the graph ---------------------------------------------------------------------------------------------------------
 
-    def __init__(self, stages: list[Stage], cfg: Config, columns: list[list[str]]):
-        self.chain = [(s, s.setup(cfg), c) for s, c in zip(stages, columns, strict=True)]
 
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        return _run_chain(batch, self.chain)
+class UnitSource(Datasource):
+    """One read task, and so one block, per unit file (the driver holds unit ids, never recordings)."""
+
+    def __init__(self, out_uri: str, options: StorageOptions, units: Sequence[tuple[str, int]]):
+        self.out_uri, self.options, self.units = out_uri, options, list(units)
+
+    def estimate_inmemory_data_size(self) -> int | None:
+        return None
+
+    def get_read_tasks(
+        self, parallelism: int, per_task_row_limit: int | None = None, data_context: Any = None
+    ) -> list[ReadTask]:
+        out_uri, options = self.out_uri, self.options
+
+        def make(unit: str) -> Callable[[], list[pa.Table]]:
+            def read() -> list[pa.Table]:
+                root = Root(out_uri, options)
+                with root.open(unit_path(unit), "rb") as f:
+                    return [pq.read_table(f).cast(PLAN_SCHEMA)]
+
+            return read
+
+        return [
+            ReadTask(make(unit), BlockMetadata(num_rows=n, size_bytes=None, exec_stats=None, input_files=None))
+            for unit, n in self.units
+        ]
 
 
 def stage_config(cfg: Config, stage: Stage) -> StageConfig:
@@ -62,75 +102,87 @@ def stage_config(cfg: Config, stage: Stage) -> StageConfig:
 
 
 def plan_chains(stages: tuple[Stage, ...], cfg: Config) -> list[list[Stage]]:
-    """Group consecutive task stages with equal resources and batch size; actor stages stand alone."""
+    """Group consecutive task stages with equal resources; actor stages stand alone."""
     chains: list[list[Stage]] = []
     for stage in stages:
         sc = stage_config(cfg, stage)
         if chains and sc.actors == 0:
             prev = stage_config(cfg, chains[-1][-1])
-            if prev.actors == 0 and (prev.num_cpus, prev.num_gpus, prev.batch_size) == (
-                sc.num_cpus,
-                sc.num_gpus,
-                sc.batch_size,
-            ):
+            if prev.actors == 0 and (prev.num_cpus, prev.num_gpus) == (sc.num_cpus, sc.num_gpus):
                 chains[-1].append(stage)
                 continue
         chains.append([stage])
     return chains
 
 
-def apply_stages(ds: Dataset, stages: tuple[Stage, ...], cfg: Config, columns: list[str]) -> Dataset:
-    for chain in plan_chains(stages, cfg):
+class _ChainActor:
+    def __init__(self, stages: list[Stage], cfg: Config, columns: list[list[str]]):
+        self.chain = StageChain(stages, cfg, columns)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        return self.chain(batch)
+
+
+class _RunnerActor:
+    def __init__(self, *args: Any):
+        self.runner = UnitRunner(*args)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        return self.runner(batch)
+
+
+def _chain_task(batch: pa.Table, stages: list[Stage], cfg: Config, columns: list[list[str]]) -> pa.Table:
+    return StageChain(stages, cfg, columns)(batch)
+
+
+def _runner_task(
+    batch: pa.Table, stages: list[Stage], cfg: Config, columns: list[list[str]], out_uri: str, datasets: dict[str, Any]
+) -> pa.Table:
+    return UnitRunner(stages, cfg, columns, out_uri, datasets)(batch)
+
+
+def unit_graph(cfg: Config, out_uri: str, units: Sequence[tuple[str, int]], datasets: dict[str, Any]) -> Dataset:
+    """The Ray Data graph over ``units`` ((unit id, recordings)), ending in one result row per unit."""
+    ctx = DataContext.get_current()
+    ctx.enable_progress_bars = False  # unreadable under `ray job submit` (ray#46826); we print our own lines
+    ctx.print_on_execution_start = False
+    ctx.target_max_block_size = None  # a unit is one block from read to write
+    options = StorageOptions(endpoint_url=cfg.storage.endpoint_url, retries=cfg.storage.retries)
+    ds: Any = ray.data.read_datasource(UnitSource(out_uri, options, units), override_num_blocks=max(1, len(units)))
+    chains = plan_chains(STAGES, cfg)
+    columns = list(PLAN_COLUMNS)
+    gpu_visible = bool(ray.cluster_resources().get("GPU"))
+    retry = {"max_retries": cfg.ray.max_task_retries, "retry_exceptions": [TransientError]}
+    for n, chain in enumerate(chains):
         cols: list[list[str]] = []
         for stage in chain:
             columns = check_columns((stage,), tuple(columns))
             cols.append(columns)
+        last = n == len(chains) - 1
         sc = stage_config(cfg, chain[0])
         names = "+".join(s.name for s in chain)
         num_gpus = sc.num_gpus
-        if num_gpus > 0 and not ray.cluster_resources().get("GPU"):
+        if num_gpus > 0 and not gpu_visible:
             # The same config must run where there is no GPU: the stage's device falls back to the CPU too.
             log.warning("stage %s asks for num_gpus=%s but the cluster has no GPU: running it on CPUs", names, num_gpus)
             num_gpus = 0
-        common: dict[str, Any] = {"batch_size": sc.batch_size, "batch_format": "pyarrow", "num_cpus": sc.num_cpus}
+        common: dict[str, Any] = {"batch_size": None, "batch_format": "pyarrow", "num_cpus": sc.num_cpus}
         if sc.actors > 0:
-            log.info(
-                "stage %s: fixed pool of %d actors (num_cpus=%s, num_gpus=%s, batch_size=%d)",
-                names,
-                sc.actors,
-                sc.num_cpus,
-                num_gpus,
-                sc.batch_size,
-            )
-            # A fixed pool: GPU pools do not autoscale (ray#59144), and a fixed size keeps the job predictable.
+            log.info("stages %s: fixed pool of %d actors (num_cpus=%s, num_gpus=%s)", names, sc.actors, sc.num_cpus, num_gpus)
+            cls: Any = _RunnerActor if last else _ChainActor
+            args = (chain, cfg, cols, out_uri, datasets) if last else (chain, cfg, cols)
             ds = ds.map_batches(
-                StageActor,
-                fn_constructor_args=(chain, cfg, cols),
+                cls,
+                fn_constructor_args=args,
                 compute=ActorPoolStrategy(min_size=sc.actors, max_size=sc.actors),
                 num_gpus=num_gpus,
                 **common,
             )
         else:
-            log.info("stages %s: Ray tasks (num_cpus=%s, batch_size=%d)", names, sc.num_cpus, sc.batch_size)
-            ds = ds.map_batches(
-                _task_fn,  # type: ignore[arg-type]
-                fn_kwargs={"stages": chain, "cfg": cfg, "columns": cols},
-                **common,
-            )
+            log.info("stages %s: Ray tasks (num_cpus=%s)", names, sc.num_cpus)
+            fn: Any = _runner_task if last else _chain_task
+            kwargs = {"stages": chain, "cfg": cfg, "columns": cols}
+            if last:
+                kwargs.update(out_uri=out_uri, datasets=datasets)
+            ds = ds.map_batches(fn, fn_kwargs=kwargs, **common, **retry)
     return ds
-
-
-def init_ray(cfg: Config, temp_dir: str | None = None) -> None:
-    """Join the cluster named by config / RAY_ADDRESS / ``ray job submit``, or start Ray in this process."""
-    if ray.is_initialized():
-        return
-    address = cfg.ray.address or os.environ.get("RAY_ADDRESS")
-    if address:
-        ray.init(address=address, namespace="audioflan")
-        return
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": True, "namespace": "audioflan"}
-    if cfg.ray.num_cpus is not None:
-        kwargs["num_cpus"] = cfg.ray.num_cpus
-    if temp_dir:
-        kwargs["_temp_dir"] = temp_dir
-    ray.init(**kwargs)

@@ -7,10 +7,8 @@ that fails gets an ``error`` (JSON: stage, type, message) and flows on untouched
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,25 +16,18 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from audioflan_ray import ids
 from audioflan_ray.audio import ops
 from audioflan_ray.config import Config
+from audioflan_ray.errors import DataError, NotFeedable
+from audioflan_ray.recipes.base import hash_split
+from audioflan_ray.schema import PLAN_COLUMNS, PLAN_SCHEMA
 from audioflan_ray.storage import StorageOptions, read_uri
-from audioflan_ray.tasks.engine import templates
+from audioflan_ray.tasks.engine import Template, templates
 
 #: Every column a row may carry, with its Arrow type (one schema for every block, error rows included).
 COLUMN_TYPES: dict[str, pa.DataType] = {
-    "unit": pa.int64(),
-    "seq": pa.int64(),
-    "dataset": pa.string(),
-    "domain": pa.string(),
-    "source": pa.string(),  # JSON list
-    "recording_id": pa.string(),
-    "audio_uri": pa.string(),
-    "split": pa.string(),
-    "meta": pa.string(),  # JSON object
-    "tasks": pa.string(),  # JSON list of candidate minor tasks
-    "links": pa.string(),  # JSON {minor: {"partners": {role: recording}, "choices": str}} chosen at plan time
-    "error": pa.string(),  # "" when the row is fine
+    **{f.name: f.type for f in PLAN_SCHEMA},
     "data": pa.binary(),
     "samples": pa.binary(),  # float32 mono at ``sample_rate``
     "sample_rate": pa.int64(),
@@ -56,22 +47,11 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "order": pa.int64(),  # position of the instance within its recording (segment, task)
     "task": pa.string(),
     "audio_seconds": pa.float64(),
+    "label": pa.string(),  # the answer's label (for the per-task label distribution), "" for free text
+    "variant": pa.int64(),  # the instruction variant
+    "not_fed": pa.string(),  # "<reason>" when this recording cannot make this task's instance (not an error)
 }
-
-PLAN_COLUMNS = (
-    "unit",
-    "seq",
-    "dataset",
-    "domain",
-    "source",
-    "recording_id",
-    "audio_uri",
-    "split",
-    "meta",
-    "tasks",
-    "links",
-    "error",
-)
+__all__ = ["PLAN_COLUMNS"]
 
 log = logging.getLogger(__name__)
 Row = dict[str, Any]
@@ -91,6 +71,7 @@ class Stage:
 
 
 def error_json(stage: str, exc: BaseException | str, reason: str | None = None) -> str:
+    """The error column of a quarantined row: its stage, reason and message."""
     if isinstance(exc, BaseException):
         return json.dumps({"stage": stage, "type": reason or type(exc).__name__, "message": str(exc)})
     return json.dumps({"stage": stage, "type": reason or "error", "message": exc})
@@ -100,12 +81,12 @@ def error_json(stage: str, exc: BaseException | str, reason: str | None = None) 
 
 
 def setup_read(cfg: Config) -> RowFn:
-    options = StorageOptions(endpoint_url=cfg.storage.endpoint_url)
+    options = StorageOptions(endpoint_url=cfg.storage.endpoint_url, retries=cfg.storage.retries)
 
     def read(row: Row) -> list[Row]:
-        data = read_uri(row["audio_uri"], options)
+        data = read_uri(row["audio_uri"], options)  # transient faults retried, then raised; a missing file: DataError
         if not data:
-            return [{**row, "data": b"", "error": error_json("read", "empty file", "empty_file")}]
+            raise DataError(f"{row['audio_uri']}: empty file", "empty_file")
         return [{**row, "data": data}]
 
     return read
@@ -282,35 +263,65 @@ def setup_dsp(cfg: Config) -> RowFn:
 
 
 def setup_encode(cfg: Config) -> RowFn:
+    level = cfg.audio.flac_compression
+
     def encode(row: Row) -> list[Row]:
+        # Each segment is encoded once; every task instance that carries it reuses these bytes.
         samples = np.frombuffer(row["samples"], dtype=np.float32)
-        alt = [(r, ops.encode_flac(np.frombuffer(b, dtype=np.float32), r)) for r, b in row.get("alt") or []]
-        return [{**row, "flac": ops.encode_flac(samples, int(row["sample_rate"])), "alt": alt}]
+        alt = [(r, ops.encode_flac(np.frombuffer(b, dtype=np.float32), r, level)) for r, b in row.get("alt") or []]
+        return [{**row, "flac": ops.encode_flac(samples, int(row["sample_rate"]), level), "alt": alt}]
 
     return encode
 
 
 # -- map to task instances ------------------------------------------------------------------------------------------
 
-_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+#: Labels that are free text (a transcript, a caption, a time series): no label distribution is kept for them.
+FREE_TEXT = frozenset(
+    {
+        "transcript",
+        "raw_transcript",
+        "caption",
+        "translation",
+        "phonemes",
+        "pinyin",
+        "lyrics",
+        "notes",
+        "melody",
+        "events",
+        "turns",
+        "beats",
+        "chords",
+        "beat_instruments",
+        "beat_pitches",
+        "segments",
+        "progression",
+        "tags",
+        "labels",
+    }
+)
+MAX_LABEL_CHARS = 80
 
 
-def safe_id(raw: str) -> str:
-    """A key-safe form of a corpus id; a short hash keeps two ids that differ only in unsafe characters apart."""
-    cleaned = _SAFE.sub("-", raw)
-    if cleaned == raw:
-        return raw
-    return f"{cleaned}-{hashlib.sha1(raw.encode()).hexdigest()[:6]}"
+def label_of(t: Template, meta: dict[str, Any], values: dict[str, Any]) -> str:
+    """The answer's label for the per-task label distribution in stats.json ("" for free-text answers)."""
+    for computed in ("answer", "content_answer", "domain_answer"):
+        if computed in values:
+            return str(values[computed])[:MAX_LABEL_CHARS]
+    for f in t.requires:
+        if f not in FREE_TEXT and meta.get(f) not in (None, ""):
+            return str(meta[f])[:MAX_LABEL_CHARS]
+    return ""
 
 
-def audio_id_of(row: Row) -> str:
-    base = f"{row['dataset']}_{safe_id(row['recording_id'])}"
-    return base if int(row["seg_count"]) == 1 else f"{base}_w{int(row['seg_index']):03d}"
-
-
-def rate_suffix(audio_id: str, rate: int, domain_rate: int) -> str:
-    """The AUDIO_ID of a recording's audio at a task-specific rate (so one AUDIO_ID is always one file)."""
-    return audio_id if rate == domain_rate else f"{audio_id}_sr{rate}"
+def instance_split(t: Template, row: Row, unseen: set[str]) -> str:
+    """An instance's split: ``test`` for held-out tasks; within each speaker by recording for closed-set tasks
+    (speaker identification must test on voices it trained on); else the recording's own split."""
+    if t.minor in unseen:
+        return "test"
+    if getattr(t, "split_within_speaker", False):
+        return hash_split(f"{row['dataset']}/recording/{row['recording_id']}", 10, 10)
+    return str(row["split"])
 
 
 def setup_map_tasks(cfg: Config) -> RowFn:
@@ -319,14 +330,17 @@ def setup_map_tasks(cfg: Config) -> RowFn:
     all_templates = templates()
     task_rates = cfg.audio.task_sample_rate
     unseen = set(cfg.build.unseen)
+    opaque = cfg.build.opaque_ids
     partners = PartnerLoader(cfg)
+    with_features = cfg.audio.features.kind is not None
 
     def map_tasks(row: Row) -> list[Row]:
         meta = json.loads(row["meta"])
         candidates = json.loads(row["tasks"])
         links = json.loads(row.get("links") or "{}")
         segmented = int(row["seg_count"]) > 1
-        base_id = audio_id_of(row)
+        window = int(row["seg_index"]) if segmented else None
+        number, dataset, rid = int(row["number"]), str(row["dataset"]), str(row["recording_id"])
         domain_rate = int(getattr(cfg.audio.sample_rate, row["domain"]))
         quality = json.loads(row["quality"]) if row.get("quality") else None
         out: list[Row] = []
@@ -334,14 +348,15 @@ def setup_map_tasks(cfg: Config) -> RowFn:
             t = all_templates[minor]
             if segmented and not t.per_segment:
                 continue  # e.g. an utterance transcript does not describe half of the utterance
-            key = f"{base_id}_{t.code}"
+            key = ids.key(number, dataset, rid, window, t.code, opaque=opaque)
             rate = task_rates.get(t.minor, int(row["sample_rate"]))
             flac = row["flac"] if rate == int(row["sample_rate"]) else dict(row["alt"] or [])[rate]
+            base = {**row, "key": key, "task": t.minor, "order": int(row["seg_index"]) * 1000 + order}
             try:
                 inst = compose(
                     t,
                     key=key,
-                    self_id=rate_suffix(base_id, rate, domain_rate),
+                    self_id=ids.audio_id(number, dataset, rid, window, None if rate == domain_rate else rate, opaque=opaque),
                     self_flac=flac,
                     self_samples=np.frombuffer(row["samples"], dtype=np.float32)
                     if rate == int(row["sample_rate"])
@@ -352,14 +367,17 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                     links=links.get(minor, {}),
                     partners=partners,
                 )
-            except Exception as exc:  # this instance is quarantined; the recording's other tasks go on
-                msg = f"{t.minor}: {type(exc).__name__}: {exc}"
-                out.append({**row, "key": key, "task": t.minor, "error": error_json("map_tasks", msg, "compose")})
+            except NotFeedable as exc:  # e.g. no energy above a bandwidth-extension cutoff: counted, not an error
+                out.append({**base, "not_fed": exc.reason})
                 continue
-            split = "test" if t.minor in unseen else row["split"]
+            except DataError as exc:  # a partner that does not decode: this instance is quarantined
+                msg = f"{t.minor}: {exc}"
+                out.append({**base, "error": error_json("map_tasks", msg, exc.reason)})
+                continue
+            split = instance_split(t, row, unseen)
             other: dict[str, Any] = {
-                "dataset": row["dataset"],
-                "recording_id": row["recording_id"],
+                "dataset": dataset,
+                "recording_id": rid,
                 "start_s": float(row["start_s"]),
                 "end_s": float(row["end_s"]),
                 "quality": quality,
@@ -368,6 +386,8 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                 other["partners"] = inst.partners
             if t.build:
                 other["built"] = inst.built
+            if with_features:
+                other["features"] = "features.npy"  # a member beside the audio, same key
             sample = {
                 **inst.text,
                 "uuid": key,
@@ -381,21 +401,18 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                 "domain": t.info.domain,
                 "source": json.loads(row["source"]),
                 "other": other,
-                "audio": inst.audio,
+                "audio": [{"id": aid, "member": member} for aid, member in inst.audio.items()],
             }
-            if row.get("features") is not None:
-                sample["other"]["features"] = "features.npy"  # a member beside the audio, same key
             out.append(
                 {
-                    **row,
+                    **base,
                     "split": split,
                     "members": inst.members,
-                    "key": key,
                     "folder": f"{t.info.domain}/{t.code}/{split}",
-                    "sample": json.dumps(sample, ensure_ascii=False, sort_keys=False).encode(),
-                    "order": int(row["seg_index"]) * 1000 + order,
-                    "task": t.minor,
+                    "sample": json.dumps(sample, ensure_ascii=False).encode(),
                     "audio_seconds": inst.seconds,
+                    "label": label_of(t, meta, inst.values),
+                    "variant": t.variant(key),
                 }
             )
         if not out:
@@ -424,7 +441,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "map_tasks",
         ("meta", "tasks", "links", "seg_index", "seg_count", "start_s", "end_s", "samples", "flac", "quality", "alt"),
-        ("key", "folder", "members", "sample", "order", "task", "audio_seconds"),
+        ("key", "folder", "members", "sample", "order", "task", "audio_seconds", "label", "variant", "not_fed"),
         ("meta", "tasks", "links", "quality", "alt", "samples", "flac"),
         setup_map_tasks,
     ),
@@ -448,14 +465,14 @@ def schema_of(columns: list[str]) -> pa.Schema:
 
 
 def run_rows(stage: Stage, fn: RowFn, rows: list[Row], out_columns: list[str]) -> list[Row]:
-    """Apply a stage to rows: error rows pass through; an exception turns its row into an error row."""
-    reason = "decode_error" if stage.name == "decode" else None
+    """Apply a stage to rows: error rows pass through; bad data (``DataError``) turns its row into an error row; any
+    other exception propagates (transient faults fail the unit for Ray to retry, bugs fail the build)."""
 
     def one(row: Row) -> list[Row]:
         try:
             return fn([row]) if stage.batched else fn(row)  # type: ignore[arg-type]
-        except Exception as exc:  # quarantined with the stage name, never a crash
-            return [{**row, "error": error_json(stage.name, exc, reason)}]
+        except DataError as exc:
+            return [{**row, "error": error_json(stage.name, exc, exc.reason)}]
 
     produced: list[Row] = []
     if stage.batched:
@@ -463,7 +480,7 @@ def run_rows(stage: Stage, fn: RowFn, rows: list[Row], out_columns: list[str]) -
         try:
             done = iter(fn(ok) if ok else [])  # type: ignore[arg-type]
             results = {id(r): [next(done)] for r in ok}
-        except Exception:  # isolate the failing row: redo the batch one row at a time
+        except DataError:  # isolate the bad row: redo the batch one row at a time
             results = {id(r): one(r) for r in ok}
         for row in rows:
             produced.extend([row] if row.get("error") else results[id(row)])
@@ -474,4 +491,4 @@ def run_rows(stage: Stage, fn: RowFn, rows: list[Row], out_columns: list[str]) -
 
 
 def _default(column: str) -> Any:
-    return "" if column == "error" else None
+    return "" if column in ("error", "not_fed", "label") else None

@@ -1,7 +1,7 @@
 """Write ``tests/golden/recipes/<name>.jsonl``: what each recipe's ``scan`` yields on its fixture corpus.
 
 One JSON object per line, in scan order: a Recording as ``{recording_id, audio, split, meta, size}``, a Problem as
-``{path, reason, message}``. Fixtures: ``samples/<name>`` for the bundled corpora; ``../shared/corpora/<name>``
+``{path, reason, message}``. Fixtures: ``audioflan_ray/demo/samples/<name>`` for the bundled corpora; ``../shared/corpora/<name>``
 for GTZAN, RAVDESS and Clotho (not redistributable) and for the 5-clip ESC-50 (``esc50_shared.jsonl``).
 ``manifest.jsonl`` is the generic recipe over the corpus that ``write_manifest_fixture`` builds in a temporary folder
 (three sample clips and a manifest with one bad line of each kind); the unit test builds the same one.
@@ -30,23 +30,23 @@ sys.path.insert(0, str(REPO))
 from audioflan_ray.recipes.base import Absent, Problem, Recording, registry  # noqa: E402
 from audioflan_ray.storage import Root  # noqa: E402
 
-SAMPLES = REPO / "samples"
+SAMPLES = REPO / "audioflan_ray" / "demo" / "samples"
 SHARED = REPO.parent / "shared" / "corpora"
 GOLDEN = Path(__file__).resolve().parent / "recipes"
 
 #: golden file stem -> (recipe name, fixture root)
 FIXTURES: dict[str, tuple[str, Path]] = {
-    "common_voice": ("common_voice", REPO / "samples" / "common_voice"),
-    "esc50": ("esc50", REPO / "samples" / "esc50"),
+    "common_voice": ("common_voice", SAMPLES / "common_voice"),
+    "esc50": ("esc50", SAMPLES / "esc50"),
     "esc50_shared": ("esc50", SHARED / "esc50"),
-    "fsdd": ("fsdd", REPO / "samples" / "fsdd"),
+    "fsdd": ("fsdd", SAMPLES / "fsdd"),
     "gtzan": ("gtzan", SHARED / "gtzan"),
-    "librispeech": ("librispeech", REPO / "samples" / "librispeech"),
-    "ljspeech": ("ljspeech", REPO / "samples" / "ljspeech"),
-    "nsynth": ("nsynth", REPO / "samples" / "nsynth"),
-    "vctk": ("vctk", REPO / "samples" / "vctk"),
-    "crema_d": ("crema_d", REPO / "samples" / "crema_d"),
-    "audiomnist": ("audiomnist", REPO / "samples" / "audiomnist"),
+    "librispeech": ("librispeech", SAMPLES / "librispeech"),
+    "ljspeech": ("ljspeech", SAMPLES / "ljspeech"),
+    "nsynth": ("nsynth", SAMPLES / "nsynth"),
+    "vctk": ("vctk", SAMPLES / "vctk"),
+    "crema_d": ("crema_d", SAMPLES / "crema_d"),
+    "audiomnist": ("audiomnist", SAMPLES / "audiomnist"),
     "ravdess": ("ravdess", SHARED / "ravdess"),
     "clotho": ("clotho", SHARED / "clotho"),
 }

@@ -19,7 +19,7 @@ from tests.conftest import shared_corpus
 from tests.golden.make_golden import MANIFEST_CLIPS, golden_dict, write_manifest_fixture
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "samples"
+SAMPLES = REPO / "audioflan_ray" / "demo" / "samples"
 GOLDEN = REPO / "tests" / "golden" / "recipes"
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CORPORA = SHARED / "corpora"

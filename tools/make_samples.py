@@ -1,11 +1,11 @@
-"""Rebuild ``samples/`` from the staged public corpora (``../shared/corpora``), deterministically.
+"""Rebuild ``audioflan_ray/demo/samples/`` (the bundled samples) from the staged public corpora (``../shared/corpora``), deterministically.
 
 Only redistributable corpora are sampled (see ``NOTICE``); each sample keeps its corpus's native layout, so that
 ``samples/<name>`` is a valid recipe root. Audio files are copied byte for byte; index files are row subsets of the
 originals (bytes of the kept lines unchanged, line endings included), except NSynth's ``examples.json``, which is
 re-serialized as the original is (JSON, indent 4, original key order, no final newline).
 
-Usage: ``python samples/make_samples.py [--corpora DIR]`` (default: ``<repo>/../shared/corpora``).
+Usage: ``python tools/make_samples.py [--corpora DIR]`` (default: ``<repo>/../shared/corpora``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-DEFAULT_CORPORA = HERE.parents[1] / "shared" / "corpora"
+REPO = Path(__file__).resolve().parents[1]
+HERE = REPO / "audioflan_ray" / "demo" / "samples"
+DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
 
 CV_RELEASE = "cv-corpus-6.1-2020-12-11"
 CV_LOCALES = ("en", "zh-CN")
