@@ -7,9 +7,10 @@ import json
 import logging
 import os
 import sys
+import traceback
 from typing import Any
 
-from audioflan_ray.errors import AudioFlanError, ConfigError
+from audioflan_ray.errors import AudioFlanError, ConfigError, OutputRefused
 
 
 def _print_json(obj: dict[str, Any]) -> None:
@@ -19,10 +20,14 @@ def _print_json(obj: dict[str, Any]) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from audioflan_ray import config as config_mod
+    from audioflan_ray.signals import Interrupted, install
 
+    install()
     overrides = list(args.overrides)
     if args.force:
         overrides.append("build.force=true")
+    if args.take_over_lock:
+        overrides.append("build.take_over_lock=true")
     try:
         cfg = config_mod.load(args.config, overrides)
     except ConfigError as exc:
@@ -32,8 +37,26 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     try:
         result = run_build(cfg)
+    except OutputRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Interrupted as exc:
+        print(
+            f"interrupted by {exc}: nothing was committed; every completed unit is kept in {cfg.output.uri}/_staging. "
+            "Run the same command again to resume.",
+            file=sys.stderr,
+        )
+        return exc.exit_code
     except AudioFlanError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception:  # a bug or a fault that outlived its retries: the traceback says which; the rerun resumes
+        traceback.print_exc()
+        print(
+            f"error: the build failed (traceback above); nothing was committed. Completed units are kept in "
+            f"{cfg.output.uri}/_staging: once the cause is fixed, the same command resumes.",
+            file=sys.stderr,
+        )
         return 1
     state = "already complete" if result.skipped else f"built in {result.seconds:.1f} s"
     print(f"{cfg.output.uri}: {state}; `audioflan-ray validate {cfg.output.uri}` checks it", file=sys.stderr)
@@ -45,11 +68,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from audioflan_ray.storage import StorageOptions
     from audioflan_ray.validate import validate
 
-    def progress(i: int, n: int, path: str) -> None:
-        if i % 50 == 0 or i == n - 1:
-            print(f"[validate] shard {i + 1}/{n} {path}", file=sys.stderr, flush=True)
+    last = [0.0]
 
-    report = validate(args.uri, StorageOptions(endpoint_url=args.endpoint_url), on_shard=progress)
+    def progress(done: int, total: int) -> None:
+        import time
+
+        if time.monotonic() - last[0] >= 5 or done == total:
+            last[0] = time.monotonic()
+            print(f"[validate] shards {done}/{total}", file=sys.stderr, flush=True)
+
+    report = validate(args.uri, StorageOptions(endpoint_url=args.endpoint_url), args.sample, progress)
     for p in report["problems"]:
         print(f"problem: {p}", file=sys.stderr)
     _print_json(report)
@@ -74,33 +102,27 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from audioflan_ray.release import datasets_of, export
-    from audioflan_ray.sink.commit import MANIFEST
+    from audioflan_ray import config as config_mod
+    from audioflan_ray.pipeline.build import run_export
+    from audioflan_ray.schema import MANIFEST
     from audioflan_ray.storage import Root, StorageOptions
 
     options = StorageOptions(endpoint_url=args.endpoint_url)
-    root = Root(args.uri, options)
-    if not root.exists(MANIFEST):
+    if not Root(args.uri, options).exists(MANIFEST):
         print(f"error: {args.uri}: no {MANIFEST}; only a completed build can be exported", file=sys.stderr)
         return 1
-    manifest = json.loads(root.read_bytes(MANIFEST))
-    config = manifest.get("config") or {}
-    datasets = datasets_of(config.get("sources") or [], options)
-    interval = float((config.get("ray") or {}).get("progress_interval_s") or 5.0)
-    if os.environ.get("RAY_ADDRESS"):  # under `ray job submit` (or a named cluster) the batches run as Ray tasks
-        import ray
-
-        ray.init(address=os.environ["RAY_ADDRESS"], namespace="audioflan")
-    summary = export(
-        args.uri, {"endpoint_url": args.endpoint_url}, manifest["shards"], datasets, fresh=args.fresh, interval=interval
-    )
+    try:
+        summary = run_export(args.uri, options, config_mod.Config())
+    except AudioFlanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, OutputRefused) else 1
     print(f"{args.uri}: release layout exported; `audioflan-ray validate` checks it", file=sys.stderr)
     _print_json({"output": args.uri, **summary})
     return 0
 
 
 def cmd_recipes(args: argparse.Namespace) -> int:
-    from audioflan_ray.pipeline.plan import tasks_for
+    from audioflan_ray.pipeline.scan import tasks_for
     from audioflan_ray.recipes.base import registry
 
     for name, cls in registry().items():
@@ -111,7 +133,7 @@ def cmd_recipes(args: argparse.Namespace) -> int:
 
 def coverage_lines() -> list[str]:
     """Per task: its kind, the recipes that can feed it, or why none can yet (no template, missing labels...)."""
-    from audioflan_ray.pipeline.plan import cannot_feed
+    from audioflan_ray.pipeline.scan import cannot_feed
     from audioflan_ray.recipes.base import registry
     from audioflan_ray.tasks.catalog import catalog
     from audioflan_ray.tasks.engine import templates
@@ -156,7 +178,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build a dataset (no -c: the bundled demo)")
     b.add_argument("-c", "--config", action="append", help="YAML config; later files override earlier ones")
-    b.add_argument("--force", action="store_true", help="replace a completed build in output.uri")
+    b.add_argument("--force", action="store_true", help="replace a completed build of another config in output.uri")
+    b.add_argument("--take-over-lock", action="store_true", help="take over a stale lock left by a build that died")
     b.add_argument("overrides", nargs="*", help="dotted.key=value overrides")
     b.set_defaults(fn=cmd_build)
     for name, fn, helptext in (("validate", cmd_validate, "check a build"), ("stats", cmd_stats, "summarize a build")):
@@ -165,11 +188,12 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--endpoint-url", default=None, help="S3-compatible endpoint (else AWS_ENDPOINT_URL)")
         if name == "stats":
             s.add_argument("--plot", default=None, metavar="FILE.png")
+        else:
+            s.add_argument("--sample", type=int, default=None, metavar="N", help="check N shards (deterministic)")
         s.set_defaults(fn=fn)
     e = sub.add_parser("export", help="(re)write the Audio-FLAN release layout of a completed build")
     e.add_argument("uri")
     e.add_argument("--endpoint-url", default=None, help="S3-compatible endpoint (else AWS_ENDPOINT_URL)")
-    e.add_argument("--fresh", action="store_true", help="empty metadata/, scp_files/, audio_files/ first")
     e.set_defaults(fn=cmd_export)
     sub.add_parser("recipes", help="list source recipes").set_defaults(fn=cmd_recipes)
     t = sub.add_parser("tasks", help="list Audio-FLAN tasks")

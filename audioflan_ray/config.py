@@ -25,10 +25,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 #: The embedded default: a local mini-build over the real samples bundled with the package (works from a wheel).
 DEMO_CONFIG = PACKAGE_DIR / "demo" / "demo.yaml"
 
-frozen = dataclass(kw_only=True, frozen=True)
 
-
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class SourceConfig:
     recipe: str
     """Registry name of the corpus recipe (see ``audioflan-ray recipes``)."""
@@ -42,7 +40,7 @@ class SourceConfig:
     """Recipe-specific options (see the recipe's docstring)."""
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class OutputConfig:
     uri: str = "./out/demo"
     """Where the dataset goes: a local folder or ``s3://bucket/prefix``."""
@@ -57,7 +55,7 @@ class OutputConfig:
     """Write the ``.nv-meta/`` files Megatron-Energon reads into every shard folder."""
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class StorageConfig:
     endpoint_url: str | None = None
     """S3-compatible endpoint; when null, the standard AWS_* environment applies (AWS_ENDPOINT_URL included)."""
@@ -66,14 +64,14 @@ class StorageConfig:
     them (and the reader's own few retries) fails the work unit; Ray retries it ``ray.max_task_retries`` times."""
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class SampleRateConfig:
     speech: int = 16000
     music: int = 16000
     audio: int = 16000
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class SegmentConfig:
     mode: Literal["equal", "fixed", "silence"] = "equal"
     """How recordings longer than ``audio.max_duration_s`` are cut: ``equal`` (the fewest equal windows no longer
@@ -92,7 +90,7 @@ class SegmentConfig:
     """Silence mode: the shortest pause to cut at."""
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class QualityConfig:
     """Filters on the metrics measured on every segment (null: off). A segment that fails one is quarantined with
     the reason (too_quiet, mostly_silent, clipping, low_snr) and counted in rows and seconds."""
@@ -105,14 +103,14 @@ class QualityConfig:
     """Scale every segment to this integrated loudness (ITU-R BS.1770), peak kept under -1 dBFS."""
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class FeaturesConfig:
     kind: Literal["log_mel", "fbank"] | None = None
     """``log_mel`` or ``fbank`` (Kaldi-compatible) to store a ``features.npy`` member beside every audio member."""
     n_mels: int = 80
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class SimulateConfig:
     """Where built pairs (enhancement, separation, detection) take their second signal from."""
 
@@ -121,7 +119,7 @@ class SimulateConfig:
     backgrounds of event scenes, taken from the same split; null: noise generated from the instance key."""
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class AudioConfig:
     sample_rate: SampleRateConfig = field(default_factory=SampleRateConfig)
     """Target sample rate per domain (Hz). 16 kHz matches the speech/audio encoders instruction models use."""
@@ -148,7 +146,7 @@ class AudioConfig:
     simulate: SimulateConfig = field(default_factory=SimulateConfig)
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class StageConfig:
     batch_size: int = 16
     """Rows per batch handed to the stage within a unit (a GPU stage takes a unit's segments in batches of this)."""
@@ -158,7 +156,7 @@ class StageConfig:
     num_gpus: float = 0.0
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class RayConfig:
     address: str | None = None
     """Ray cluster address; null starts Ray in-process (or joins the cluster ``ray job submit`` runs in)."""
@@ -176,7 +174,7 @@ class RayConfig:
     """Times Ray retries a work unit that failed on a transient storage fault or a lost worker."""
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class BuildConfig:
     force: bool = False
     """Replace a completed build of another configuration in ``output.uri`` (only files that build wrote are
@@ -202,7 +200,7 @@ class BuildConfig:
     """Take over a stale lock (the build that held it is gone)."""
 
 
-@frozen
+@dataclass(kw_only=True, frozen=True)
 class Config:
     sources: tuple[SourceConfig, ...] = ()
     output: OutputConfig = field(default_factory=OutputConfig)

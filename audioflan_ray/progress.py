@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,8 +69,8 @@ def format_line(counts: dict[str, float], totals: dict[str, float], elapsed: flo
 class Progress:
     """Counts finished units and prints a line every ``interval`` seconds until closed, then once more."""
 
-    def __init__(self, totals: dict[str, float], interval: float, label: str = "progress"):
-        self.totals, self.interval = totals, interval
+    def __init__(self, totals: Mapping[str, float], interval: float, label: str = "progress"):
+        self.totals, self.interval = dict(totals), interval
         self.counts: dict[str, float] = {}
         self.start = time.monotonic()
         self._lock = threading.Lock()

@@ -108,7 +108,7 @@ def scp_file(record_domain: str, owner: str, datasets: Mapping[str, Any]) -> str
     return f"scp_files/{record_domain}/{folder}.scp"
 
 
-# -- writing ------------------------------------------------------------------------------------------------------------
+# -- writing ------------------------------------------------------------------------------------------------------
 
 
 class ReleaseWriter:
@@ -158,7 +158,25 @@ def _flat(path: str) -> str:
     return path.replace("/", "__")
 
 
-# -- validation ---------------------------------------------------------------------------------------------------------
+def export_shards(
+    uri: str, options: StorageOptions, staging: str, shard_paths: list[str], datasets: dict[str, Any]
+) -> dict[str, Any]:
+    """The release layout's part of some committed shards (``audioflan-ray export``): audio files written, jsonl
+    and scp lines staged under ``staging`` for the packer (like a unit's)."""
+    from audioflan_ray.sink.tars import read_samples
+
+    root = Root(uri, options)
+    writer = ReleaseWriter(root, staging, datasets)
+    for shard in shard_paths:
+        folder = shard.split("/", 1)[1].rsplit("/", 1)[0]
+        with root.open(shard, "rb") as f:
+            for key, members in read_samples(f):
+                sample = members.pop("json")
+                writer.add({"key": key, "folder": folder, "sample": sample, "members": members})
+    return writer.close()
+
+
+# -- validation ------------------------------------------------------------------------------------------------------
 
 
 def _decode_problem(root: Root, path: str) -> str | None:
@@ -181,15 +199,23 @@ _META_RE = re.compile(r"^metadata/([^/]+)/([^/]+)/([^/]+)/(\d{2,})_([^/]+)/jsonl
 _SCP_RE = re.compile(r"^scp_files/([^/]+)/(\d{2,})_([^/]+)\.scp$")
 
 
+def key_hash(key: str) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+
+
 def validate_release(
-    root: Root, manifest: Mapping[str, Any], keys: set[str] | None, files: Mapping[str, Any] | None = None
+    root: Root,
+    manifest: Mapping[str, Any],
+    key_hashes: Any | None,
+    refs: set[tuple[str, str]] | None = None,
 ) -> list[str]:
     """Problems with the release layout of a build (empty when it holds).
 
-    Every jsonl line is a record of the shards (``keys``: every sample key, or None to skip that check when only a
-    sample of the shards was read); every ``<|SOA|>ID<|EOA|>`` of a record resolves through the ``.scp`` files of the
-    record's own domain to an existing audio file; counts match the manifest; a deterministic sample of the audio
-    files decodes as FLAC.
+    Every ``<|SOA|>ID<|EOA|>`` resolves through the ``.scp`` files of the record's own domain to an existing audio
+    file, and a deterministic sample of the audio files decodes as FLAC. With ``refs`` (the references of the shards a
+    sampled validation read), only those are checked. Otherwise every jsonl line is read: each is a record of the
+    shards (``key_hashes``: sorted numpy array of the shards' key hashes), in the right folder, once, and the line
+    count matches the manifest.
     """
     problems: list[str] = []
     count: Counter[str] = Counter()
@@ -199,11 +225,8 @@ def validate_release(
         if len(problems) < MAX_PROBLEMS:
             problems.append(f"release layout: {msg}")
 
-    jsonl_files = list(root.find("metadata", ".jsonl"))
     scp_files = list(root.find("scp_files", ".scp"))
     audio = root.find("audio_files")  # one listing, not a request per referenced file
-    if not jsonl_files:
-        add("missing", "metadata/ holds no jsonl (`audioflan-ray export URI` writes the layout)")
     resolve: dict[tuple[str, str], str] = {}  # (domain, AUDIO_ID) -> path
     for rel, text in root.read_many(scp_files):
         m = _SCP_RE.match(rel)
@@ -227,9 +250,48 @@ def validate_release(
                 add("scp", f"{rel}:{n}: {audio_id} -> {path}: no such file")
             if resolve.setdefault((domain, audio_id), path) != path:
                 add("scp", f"{rel}:{n}: {audio_id} -> {path}, another line says {resolve[(domain, audio_id)]}")
-    seen: set[str] = set()
-    reported: set[str] = set()
     referenced: set[str] = set()
+    reported: set[tuple[str, str]] = set()
+
+    def check_ref(where: str, domain: str, audio_id: str) -> None:
+        target = resolve.get((domain, audio_id))
+        if target is not None and target in audio:
+            referenced.add(target)
+        elif (domain, audio_id) not in reported:  # one message per id, not one per instance using it
+            reported.add((domain, audio_id))
+            why = f"is in no scp_files/{domain}/*.scp line" if target is None else f"resolves to {target}, missing"
+            add("ref", f"{where}: <|SOA|>{audio_id}<|EOA|> {why}")
+
+    if refs is not None:
+        for domain, audio_id in sorted(refs):
+            check_ref("a sampled shard", domain, audio_id)
+    else:
+        _check_jsonl(root, manifest, key_hashes, add, check_ref)
+    paths = sorted(referenced)
+    step = max(1, len(paths) // DECODE_SAMPLE)
+    for path in paths[::step][:DECODE_SAMPLE]:  # evenly over the build, deterministic
+        problem = _decode_problem(root, path)
+        if problem:
+            add("decode", problem)
+    hidden = sum(count.values()) - len(problems)
+    if hidden > 0:
+        problems.append(f"release layout: … and {hidden} more problems ({dict(count)})")
+    return problems
+
+
+def _check_jsonl(
+    root: Root,
+    manifest: Mapping[str, Any],
+    key_hashes: Any | None,
+    add: Any,
+    check_ref: Any,
+) -> None:
+    import numpy as np
+
+    jsonl_files = list(root.find("metadata", ".jsonl"))
+    if not jsonl_files:
+        add("missing", "metadata/ holds no jsonl (`audioflan-ray export URI` writes the layout)")
+    seen: set[str] = set()
     lines_total = 0
     for rel, text in root.read_many(jsonl_files):
         m = _META_RE.match(rel)
@@ -246,36 +308,20 @@ def validate_release(
             except (ValueError, KeyError, IndexError, TypeError) as exc:
                 add("jsonl", f"{where}: not an Audio-FLAN record ({type(exc).__name__}: {exc})")
                 continue
-            if keys is not None and uuid not in keys:
-                add("jsonl", f"{where}: uuid {uuid!r} is not a sample of the shards")
-            elif uuid in seen:
+            if key_hashes is not None:
+                h = np.uint64(key_hash(uuid))
+                i = int(np.searchsorted(key_hashes, h))
+                if i >= len(key_hashes) or key_hashes[i] != h:
+                    add("jsonl", f"{where}: uuid {uuid!r} is not a sample of the shards")
+            if uuid in seen:
                 add("jsonl", f"{where}: uuid {uuid!r} appears twice")
             seen.add(uuid)
             if m is not None and ((m.group(1), m.group(2), m.group(3)) != place or m.group(5) != dataset):
                 add("jsonl", f"{where}: {uuid} ({'/'.join(place)}, {dataset}) is in the wrong folder")
-            refs = AUDIO_REF.findall(str(rec.get("input", ""))) + AUDIO_REF.findall(str(rec.get("output", "")))
-            for audio_id in refs:
-                target = resolve.get((str(rec["domain"]), audio_id))
-                if target is not None and target in audio:
-                    referenced.add(target)
-                elif (rec["domain"], audio_id) not in reported:  # one message per id, not one per instance
-                    reported.add((rec["domain"], audio_id))  # type: ignore[arg-type]
-                    why = (
-                        f"is in no scp_files/{rec['domain']}/*.scp line"
-                        if target is None
-                        else f"resolves to {target}, which does not exist"
-                    )
-                    add("ref", f"{where}: <|SOA|>{audio_id}<|EOA|> {why}")
+            for audio_id in AUDIO_REF.findall(str(rec.get("input", ""))) + AUDIO_REF.findall(
+                str(rec.get("output", ""))
+            ):
+                check_ref(where, str(rec["domain"]), audio_id)
     want = (manifest.get("totals") or {}).get("instances")
     if lines_total != want:
         add("count", f"{lines_total} jsonl lines, the manifest has {want} instances")
-    paths = sorted(referenced)
-    step = max(1, len(paths) // DECODE_SAMPLE)
-    for path in paths[::step][:DECODE_SAMPLE]:  # evenly over the build, deterministic
-        problem = _decode_problem(root, path)
-        if problem:
-            add("decode", problem)
-    hidden = sum(count.values()) - len(problems)
-    if hidden > 0:
-        problems.append(f"release layout: … and {hidden} more problems ({dict(count)})")
-    return problems

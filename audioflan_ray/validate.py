@@ -6,21 +6,25 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pyarrow.parquet as pq
+
 from audioflan_ray.audio.ops import flac_info
-from audioflan_ray.release import release_expected, validate_release
-from audioflan_ray.sink.commit import FORMAT, MANIFEST
+from audioflan_ray.ids import KEY_RE
+from audioflan_ray.release import key_hash
+from audioflan_ray.schema import FORMAT, MANIFEST, OTHER_KEYS, RECORD_KEYS, SHARD_INDEX, STATS, TASK_TYPE_KEYS
 from audioflan_ray.sink.tars import read_samples
 from audioflan_ray.storage import Root, StorageOptions
 from audioflan_ray.tasks.catalog import catalog
 from audioflan_ray.tasks.engine import AUDIO_REF
 
-KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
-RECORD_KEYS = ["instruction", "input", "output", "uuid", "split", "task_type", "domain", "source", "other", "audio"]
-TASK_TYPE_KEYS = {"major", "minor", "U/G", "unseen"}
+AUDIO_ID_RE = re.compile(r"^\d{2,}_[A-Za-z0-9_-]+$")
 MAX_PROBLEMS = 200
+BATCH_SHARDS = 16  # shards per validation task
 
 
 class _Problems:
@@ -78,8 +82,8 @@ def check_record(
     if not isinstance(rec, dict):
         add(f"{where}: json is not an object")
         return 0.0
-    if list(rec) != RECORD_KEYS:
-        add(f"{where}: json keys {list(rec)} != {RECORD_KEYS}")
+    if list(rec) != list(RECORD_KEYS):
+        add(f"{where}: json keys {list(rec)} != {list(RECORD_KEYS)}")
     for f in ("instruction", "input", "output", "uuid", "domain"):
         if not isinstance(rec.get(f), str):
             add(f"{where}: {f} must be a string")
@@ -89,18 +93,29 @@ def check_record(
     if not (isinstance(split, list) and len(split) == 1 and split[0] in ("train", "dev", "test")):
         add(f'{where}: split must be one of ["train"], ["dev"], ["test"]')
     tt = rec.get("task_type")
-    if not isinstance(tt, dict) or set(tt) != TASK_TYPE_KEYS:
+    if not isinstance(tt, dict) or set(tt) != set(TASK_TYPE_KEYS):
         add(f"{where}: task_type must have keys {sorted(TASK_TYPE_KEYS)}")
         tt = None
-    audio = rec.get("audio")
-    if not isinstance(audio, dict) or not audio:
-        add(f"{where}: audio must be a non-empty object")
-        audio = {}
+    audio: dict[str, str] = {}
+    entries = rec.get("audio")
+    if not isinstance(entries, list) or not entries:
+        add(f"{where}: audio must be a non-empty list of {{id, member}}")
+        entries = []
+    for entry in entries:
+        if not isinstance(entry, dict) or set(entry) != {"id", "member"}:
+            add(f"{where}: audio entry {entry!r} is not {{id, member}}")
+            continue
+        aid, member = str(entry["id"]), str(entry["member"])
+        if aid in audio:
+            add(f"{where}: AUDIO_ID {aid} listed twice in audio")
+        if not AUDIO_ID_RE.match(aid):
+            add(f"{where}: AUDIO_ID {aid!r} lacks Audio-FLAN's <NN>_<Dataset>_<id> form")
+        audio[aid] = member
     if not isinstance(rec.get("source"), list):
         add(f"{where}: source must be a list")
     other = rec.get("other")
-    if not isinstance(other, dict) or not {"dataset", "recording_id", "start_s", "end_s"} <= set(other):
-        add(f"{where}: other must hold dataset, recording_id, start_s, end_s")
+    if not isinstance(other, dict) or not set(OTHER_KEYS) <= set(other):
+        add(f"{where}: other must hold {', '.join(OTHER_KEYS)}")
     if isinstance(other, dict) and other.get("features") is not None:
         feats = members.get(str(other["features"]))
         if feats is None:
@@ -179,9 +194,101 @@ def check_record(
     return seconds
 
 
+@dataclass
+class ShardReport:
+    """What one batch of shards holds and what is wrong with it (merged by the caller)."""
+
+    problems: list[str] = field(default_factory=list)
+    count: int = 0
+    instances: int = 0
+    seconds: float = 0.0
+    by_task: dict[str, int] = field(default_factory=dict)
+    shapes: dict[str, Any] = field(default_factory=dict)  # folder -> (members, JSON structure)
+    key_hashes: list[int] = field(default_factory=list)
+    refs: list[tuple[str, str]] = field(default_factory=list)  # (domain, AUDIO_ID) of every reference
+
+    def add(self, msg: str) -> None:
+        self.count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(msg)
+
+
+def check_shards(
+    uri: str, options: StorageOptions | None, entries: list[dict[str, Any]], config: dict[str, Any]
+) -> ShardReport:
+    """Re-read shards (index rows): size, sha256, sample count, every record, folder homogeneity."""
+    root = Root(uri, options)
+    audio_cfg = config.get("audio", {}) or {}
+    rates = audio_cfg.get("sample_rate", {}) or {}
+    task_rates = audio_cfg.get("task_sample_rate", {}) or {}
+    rep = ShardReport()
+    for entry in entries:
+        path = entry["path"]
+        if not root.exists(path):
+            rep.add(f"shard {path}: missing")
+            continue
+        data = root.read_bytes(path)
+        if len(data) != entry["num_bytes"]:
+            rep.add(f"shard {path}: {len(data)} bytes, the index says {entry['num_bytes']} (truncated?)")
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            rep.add(f"shard {path}: sha256 differs from the index (altered or truncated)")
+        folder = path.rsplit("/", 1)[0]
+        n = 0
+        try:
+            for key, members in read_samples(io.BytesIO(data)):
+                n += 1
+                rep.key_hashes.append(key_hash(key))
+                if "json" not in members:
+                    rep.add(f"shard {path}: sample {key} has no json member")
+                    continue
+                try:
+                    rec = json.loads(members["json"])
+                except ValueError as exc:
+                    rep.add(f"shard {path}: sample {key} json does not parse: {exc}")
+                    continue
+                rep.seconds += check_record(
+                    key, rec, members, rates, lambda m, p=path: rep.add(f"{p}: {m}"), task_rates
+                )
+                shape = (sorted(members), _structure(rec))
+                if folder not in rep.shapes:
+                    rep.shapes[folder] = shape
+                elif rep.shapes[folder][0] != shape[0] or not _compatible(rep.shapes[folder][1], shape[1]):
+                    rep.add(f"shard {path}: sample {key} differs in members or JSON structure from its folder")
+                else:
+                    rep.shapes[folder] = (shape[0], _merge(rep.shapes[folder][1], shape[1]))
+                tt = rec.get("task_type") or {}
+                minor = (tt.get("minor") or ["?"])[0]
+                rep.by_task[minor] = rep.by_task.get(minor, 0) + 1
+                if minor != entry.get("task") or (rec.get("split") or ["?"])[0] != entry.get("split"):
+                    rep.add(
+                        f"shard {path}: sample {key} is {minor}/{rec.get('split')}, the index says the shard is "
+                        f"{entry.get('task')}/{entry.get('split')}"
+                    )
+                domain = str(rec.get("domain"))
+                for ref in AUDIO_REF.findall(str(rec.get("input", ""))) + AUDIO_REF.findall(str(rec.get("output", ""))):
+                    rep.refs.append((domain, ref))
+        except Exception as exc:  # a truncated tar raises from inside tarfile
+            rep.add(f"shard {path}: unreadable tar ({type(exc).__name__}: {exc})")
+        if n != entry["num_samples"]:
+            rep.add(f"shard {path}: {n} samples, the index says {entry['num_samples']}")
+        rep.instances += n
+    return rep
+
+
+def _sample_of(entries: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """A deterministic sample of ``n`` shards, spread over the build (hash order of their paths)."""
+    ranked = sorted(entries, key=lambda e: hashlib.sha256(str(e["path"]).encode()).hexdigest())
+    return sorted(ranked[:n], key=lambda e: str(e["path"]))
+
+
 def validate(
-    uri: str, options: StorageOptions | None = None, on_shard: Callable[[int, int, str], None] | None = None
+    uri: str,
+    options: StorageOptions | None = None,
+    sample: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
+    """Check a build against its manifest and the contract; distributed over Ray when Ray is up (or the build is
+    large), shard batches as tasks. ``sample``: only that many shards, chosen deterministically."""
     root = Root(uri, options)
     problems = _Problems()
     report: dict[str, Any] = {"output": uri, "ok": False, "shards": 0, "instances": 0}
@@ -194,80 +301,107 @@ def validate(
         problems.add(f"{MANIFEST} is not JSON: {exc}")
         return {**report, "problems": problems.items, "num_problems": problems.count}
     if manifest.get("format") != FORMAT:
-        problems.add(f"{MANIFEST}: format {manifest.get('format')!r} != {FORMAT!r}")
-    audio_cfg = manifest.get("config", {}).get("audio", {}) or {}
-    rates = audio_cfg.get("sample_rate", {}) or {}
-    task_rates = audio_cfg.get("task_sample_rate", {}) or {}
-    keys: set[str] = set()
-    folder_shape: dict[str, tuple[Any, Any]] = {}
-    total_instances, total_seconds = 0, 0.0
+        problems.add(f"{MANIFEST}: format {manifest.get('format')!r} != {FORMAT!r} (rebuild with this version)")
+        return {**report, "problems": problems.items, "num_problems": problems.count}
+    index = str(manifest.get("shard_index") or SHARD_INDEX)
+    if not root.exists(index):
+        problems.add(f"{index} (the shard index) is missing")
+        return {**report, "problems": problems.items, "num_problems": problems.count}
+    with root.open(index, "rb") as f:
+        entries = pq.read_table(f).to_pylist()
+    if len(entries) != manifest.get("num_shards"):
+        problems.add(f"{index}: {len(entries)} shards, the manifest says {manifest.get('num_shards')}")
+    paths = [e["path"] for e in entries]
+    if len(set(paths)) != len(paths):
+        problems.add(f"{index}: a shard is listed twice")
+    full = sample is None or sample >= len(entries)
+    chosen = entries if full else _sample_of(entries, int(sample or 0))
+    batches = [chosen[k : k + BATCH_SHARDS] for k in range(0, len(chosen), BATCH_SHARDS)]
+    config = manifest.get("config") or {}
+    reports = list(_run(uri, options, batches, config, on_progress, len(chosen)))
+    keys = np.array([h for r in reports for h in r.key_hashes], dtype=np.uint64)
+    if len(np.unique(keys)) != len(keys):
+        problems.add("a sample key appears twice in the build")
+    shapes: dict[str, Any] = {}
+    instances, seconds = 0, 0.0
     by_task: dict[str, int] = {}
-    shards = manifest.get("shards", [])
-    for i, entry in enumerate(shards):
-        path = entry["path"]
-        if on_shard:
-            on_shard(i, len(shards), path)
-        if not root.exists(path):
-            problems.add(f"shard {path}: missing")
-            continue
-        data = root.read_bytes(path)
-        if len(data) != entry["num_bytes"]:
-            problems.add(f"shard {path}: {len(data)} bytes, manifest says {entry['num_bytes']} (truncated?)")
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            problems.add(f"shard {path}: sha256 differs from the manifest (altered or truncated)")
-        folder = path.rsplit("/", 1)[0]
-        n = 0
-        tasks_here: dict[str, int] = {}
-        try:
-            for key, members in read_samples(io.BytesIO(data)):
-                n += 1
-                if key in keys:
-                    problems.add(f"shard {path}: key {key} appears twice in the build")
-                keys.add(key)
-                if "json" not in members:
-                    problems.add(f"shard {path}: sample {key} has no json member")
-                    continue
-                try:
-                    rec = json.loads(members["json"])
-                except ValueError as exc:
-                    problems.add(f"shard {path}: sample {key} json does not parse: {exc}")
-                    continue
-                total_seconds += check_record(
-                    key, rec, members, rates, lambda m, p=path: problems.add(f"{p}: {m}"), task_rates
-                )
-                shape = (sorted(members), _structure({k: v for k, v in rec.items() if k != "audio"}))
-                if folder not in folder_shape:
-                    folder_shape[folder] = shape
-                elif folder_shape[folder][0] != shape[0] or not _compatible(folder_shape[folder][1], shape[1]):
-                    problems.add(f"shard {path}: sample {key} differs in members or JSON structure from its folder")
-                else:
-                    folder_shape[folder] = (shape[0], _merge(folder_shape[folder][1], shape[1]))
-                minor = (rec.get("task_type") or {}).get("minor", ["?"])[0]
-                tasks_here[minor] = tasks_here.get(minor, 0) + 1
-        except Exception as exc:  # a truncated tar raises from inside tarfile
-            problems.add(f"shard {path}: unreadable tar ({type(exc).__name__}: {exc})")
-        if n != entry["num_samples"]:
-            problems.add(f"shard {path}: {n} samples, manifest says {entry['num_samples']}")
-        if tasks_here and tasks_here != entry.get("tasks"):
-            problems.add(f"shard {path}: tasks {tasks_here} != manifest {entry.get('tasks')}")
-        for t, c in tasks_here.items():
+    for r in reports:
+        for p in r.problems:
+            problems.add(p)
+        problems.count += r.count - len(r.problems)
+        instances += r.instances
+        seconds += r.seconds
+        for t, c in r.by_task.items():
             by_task[t] = by_task.get(t, 0) + c
-        total_instances += n
+        for folder, shape in r.shapes.items():
+            if folder not in shapes:
+                shapes[folder] = shape
+            elif shapes[folder][0] != shape[0] or not _compatible(shapes[folder][1], shape[1]):
+                problems.add(f"folder {folder}: its shards differ in members or JSON structure")
     totals = manifest.get("totals", {})
-    if totals.get("instances") != total_instances:
-        problems.add(f"manifest totals.instances {totals.get('instances')} != {total_instances} found")
-    if totals.get("by_task") and totals["by_task"] != dict(sorted(by_task.items())):
-        problems.add("manifest totals.by_task differs from the shards")
-    if not root.exists("stats.json"):
-        problems.add("stats.json is missing")
-    for p in validate_release(root, manifest, keys) if release_expected(root, manifest) else []:
-        problems.add(p)
+    if full:
+        if totals.get("instances") != instances:
+            problems.add(f"manifest totals.instances {totals.get('instances')} != {instances} found")
+        if totals.get("by_task") and totals["by_task"] != dict(sorted(by_task.items())):
+            problems.add("manifest totals.by_task differs from the shards")
+    if not root.exists(STATS):
+        problems.add(f"{STATS} is missing")
+    if manifest.get("release_index"):
+        from audioflan_ray.release import validate_release
+
+        refs = None if full else {ref for r in reports for ref in r.refs}
+        for p in validate_release(root, manifest, np.unique(keys) if full else None, refs):
+            problems.add(p)
     report.update(
         ok=problems.count == 0,
-        shards=len(shards),
-        instances=total_instances,
-        audio_hours=round(total_seconds / 3600, 4),
+        shards=len(entries),
+        shards_checked=len(chosen),
+        instances=instances,
+        audio_hours=round(seconds / 3600, 4),
         num_problems=problems.count,
         problems=problems.items,
     )
     return report
+
+
+def _run(
+    uri: str,
+    options: StorageOptions | None,
+    batches: list[list[dict[str, Any]]],
+    config: dict[str, Any],
+    on_progress: Callable[[int, int], None] | None,
+    total: int,
+) -> Iterator[ShardReport]:
+    done = 0
+    if _use_ray(len(batches)):
+        import ray
+
+        task = ray.remote(num_cpus=1)(check_shards)
+        refs = [task.remote(uri, options, b, config) for b in batches]
+        for ref, b in zip(refs, batches, strict=True):
+            yield ray.get(ref)
+            done += len(b)
+            if on_progress:
+                on_progress(done, total)
+        return
+    for b in batches:
+        yield check_shards(uri, options, b, config)
+        done += len(b)
+        if on_progress:
+            on_progress(done, total)
+
+
+def _use_ray(batches: int) -> bool:
+    """Ray when it is up or named (``ray job submit``, RAY_ADDRESS); a large local check starts it too."""
+    import os
+
+    try:
+        import ray
+    except ImportError:
+        return False
+    if ray.is_initialized():
+        return True
+    if os.environ.get("RAY_ADDRESS"):
+        ray.init(address=os.environ["RAY_ADDRESS"], namespace="audioflan")
+        return True
+    return False

@@ -30,7 +30,9 @@ def decode(data: bytes, name: str = "") -> tuple[np.ndarray, int]:
         # libsndfile quietly decodes what is left of a cut-off file; a shortened clip would no longer match its text.
         raise DecodeError(f"{name}: truncated, {short} bytes of its audio data are missing", "truncated")
     if declared and audio.shape[0] < declared:
-        raise DecodeError(f"{name}: truncated FLAC, {declared - audio.shape[0]} of {declared} frames missing", "truncated")
+        raise DecodeError(
+            f"{name}: truncated FLAC, {declared - audio.shape[0]} of {declared} frames missing", "truncated"
+        )
     if audio.shape[0] == 0:
         raise DecodeError(f"{name}: no audio frames", "empty_audio")
     return audio, rate

@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +38,6 @@ from audioflan_ray.schema import (
     ERRORS_DIR,
     MANIFEST,
     PLAN_DIR,
-    RELEASE_DIRS,
     SHARD_INDEX,
     SHARD_INDEX_SCHEMA,
     STAGING,
@@ -150,7 +149,7 @@ def _keep_previous_index(out: Root, manifest: dict[str, Any] | None) -> None:
         out.write_bytes_atomic(f"{STAGING}/previous/errors.json", json.dumps(errors).encode())
 
 
-# -- units ---------------------------------------------------------------------------------------------------------------
+# -- units ------------------------------------------------------------------------------------------------------
 
 
 def _done_units(out_uri: str, options: StorageOptions, units: list[tuple[str, str]]) -> list[str]:
@@ -176,7 +175,11 @@ def _settle_units(
 
     options = storage_options(cfg)
     pairs = [(u, fp) for u, fp, _ in plan.units]
-    done = {u for batch in remote_map(_done_units, [(out.uri, options, b) for b in _batches(pairs, UNITS_PER_TASK)]) for u in batch}
+    done = {
+        u
+        for batch in remote_map(_done_units, [(out.uri, options, b) for b in _batches(pairs, UNITS_PER_TASK)])
+        for u in batch
+    }
     result.units_reused = len(done)
     left = [(u, fp) for u, fp in pairs if u not in done]
     if cfg.build.reuse_from and left:
@@ -188,7 +191,9 @@ def _settle_units(
         ]
         result.units_adopted = sum(remote_map(adopt, jobs))
         adopted = set(
-            u for batch in remote_map(_done_units, [(out.uri, options, b) for b in _batches(candidates, UNITS_PER_TASK)]) for u in batch
+            u
+            for batch in remote_map(_done_units, [(out.uri, options, b) for b in _batches(candidates, UNITS_PER_TASK)])
+            for u in batch
         )
         left = [(u, fp) for u, fp in left if u not in adopted]
     sizes = {u: n for u, _, n in plan.units}
@@ -210,11 +215,11 @@ def _run_units(cfg: Config, out: Root, plan: Plan, todo: list[tuple[str, int]], 
     ds = unit_graph(cfg, out.uri, todo, datasets)
     with Progress(totals, cfg.ray.progress_interval_s) as progress:
         for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
-            for row in batch.to_pylist():
+            for row in batch.to_pylist():  # type: ignore[union-attr]
                 progress.add(row)
 
 
-# -- pack ----------------------------------------------------------------------------------------------------------------
+# -- pack ------------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -267,7 +272,16 @@ def _pack(cfg: Config, out: Root, plan: Plan, run_id: str) -> Packed:
         remote_map(
             pack.plan_target,
             [
-                (out.uri, options, run_id, len(batches), kind, target, cfg.output.shard_max_bytes, cfg.output.shard_max_samples)
+                (
+                    out.uri,
+                    options,
+                    run_id,
+                    len(batches),
+                    kind,
+                    target,
+                    cfg.output.shard_max_bytes,
+                    cfg.output.shard_max_samples,
+                )
                 for kind, target in kinds
             ],
         )
@@ -275,7 +289,9 @@ def _pack(cfg: Config, out: Root, plan: Plan, run_id: str) -> Packed:
     jobs = []
     for (kind, target), n in zip(kinds, counts, strict=True):
         for first in range(0, n, OUTPUTS_PER_TASK):
-            jobs.append((out.uri, cfg.build.reuse_from, options, run_id, kind, target, first, min(n, first + OUTPUTS_PER_TASK)))
+            jobs.append(
+                (out.uri, cfg.build.reuse_from, options, run_id, kind, target, first, min(n, first + OUTPUTS_PER_TASK))
+            )
     shards: list[dict[str, Any]] = []
     folders: dict[str, dict[str, Any]] = {}
     files: list[str] = []
@@ -300,7 +316,7 @@ def _pack(cfg: Config, out: Root, plan: Plan, run_id: str) -> Packed:
     )
 
 
-# -- commit --------------------------------------------------------------------------------------------------------------
+# -- commit ------------------------------------------------------------------------------------------------------
 
 
 def _write_errors(out: Root, plan: Plan, packed: Packed) -> list[str]:
@@ -359,7 +375,9 @@ def _stale_audio(out: Root, new_scp: set[str]) -> list[str]:
     return sorted(old_audio - new_audio)
 
 
-def _commit(cfg: Config, out: Root, plan: Plan, bid: str, run_id: str, packed: Packed, phases: Phases) -> dict[str, Any]:
+def _commit(
+    cfg: Config, out: Root, plan: Plan, bid: str, run_id: str, packed: Packed, phases: Phases
+) -> dict[str, Any]:
     error_files = _write_errors(out, plan, packed)
     pq_rows = pa.Table.from_pylist(packed.shards, schema=SHARD_INDEX_SCHEMA)
     stale_shards = _stale(out, set(pq_rows.column("path").to_pylist()), SHARD_INDEX, run_id)
@@ -417,5 +435,71 @@ def _commit(cfg: Config, out: Root, plan: Plan, bid: str, run_id: str, packed: P
     return manifest
 
 
-def release_dirs_present(root: Root) -> Iterable[str]:
-    return [d for d in RELEASE_DIRS if root.isdir(d)]
+def run_export(uri: str, options: StorageOptions, cfg: Config) -> dict[str, Any]:
+    """Rewrite the release layout of a completed build from its shards (``audioflan-ray export``): the same packer as
+    a build, over batches of shards instead of units; files of the layout no longer written are removed, and the
+    manifest records the layout."""
+    from audioflan_ray.pipeline.ray_adapter import init_ray, remote_map
+    from audioflan_ray.release import export_shards
+
+    out = Root(uri, options)
+    manifest = json.loads(out.read_bytes(MANIFEST))
+    run_id = new_run_id()
+    lock = Lock(out, run_id).acquire(cfg.build.lock_stale_s, cfg.build.take_over_lock)
+    started = init_ray(cfg)
+    try:
+        with out.open(str(manifest.get("shard_index") or SHARD_INDEX), "rb") as f:
+            shards = pq.read_table(f, columns=["path"]).column("path").to_pylist()
+        datasets = datasets_of(manifest["config"].get("sources") or [], options)
+        batches = _batches(sorted(shards), 16)
+        staging = [f"{STAGING}/export/{k:06d}" for k in range(len(batches))]
+        jobs_in = [(uri, options, st, b, datasets) for st, b in zip(staging, batches, strict=True)]
+        parts = list(remote_map(export_shards, jobs_in))
+        rows = [
+            {
+                "kind": kind,
+                "target": target,
+                "order": k,
+                "unit": f"export-{k:06d}",
+                "fingerprint": "",
+                "src": "out",
+                "path": part["path"],
+                "offset": 0,
+                "length": int(part["bytes"]),
+                "samples": int(part["lines"]),
+                "offsets": [],
+                "summary": "{}",
+            }
+            for k, written in enumerate(parts)
+            for kind in ("jsonl", "scp")
+            for target, part in sorted(written[kind].items())
+        ]
+        with out.open(f"{pack.pack_dir(run_id)}/gather-000000.parquet", "wb") as f:
+            pq.write_table(pa.Table.from_pylist(rows, schema=pack.GATHER_SCHEMA), f)
+        targets = sorted({(r["kind"], r["target"]) for r in rows})
+        counts = list(remote_map(pack.plan_target, [(uri, options, run_id, 1, k, t, 0, 0) for k, t in targets]))
+        jobs = [
+            (uri, None, options, run_id, kind, target, first, min(n, first + OUTPUTS_PER_TASK))
+            for (kind, target), n in zip(targets, counts, strict=True)
+            for first in range(0, n, OUTPUTS_PER_TASK)
+        ]
+        files = sorted(f for res in remote_map(pack.write_outputs, jobs) for f in res.files)
+        _keep_previous_index(out, manifest)
+        stale = _stale(out, set(files), RELEASE_INDEX, run_id)
+        new_scp = {f for f in files if f.startswith("scp_files/")}
+        for rel in [*stale, *_stale_audio(out, new_scp)]:
+            out.remove(rel)
+        release_rows = [{"path": p, "kind": "scp" if p.startswith("scp_files/") else "jsonl"} for p in files]
+        with out.open(RELEASE_INDEX + ".tmp", "wb") as f:
+            pq.write_table(pa.Table.from_pylist(release_rows, schema=RELEASE_SCHEMA), f)
+        out.move(RELEASE_INDEX + ".tmp", RELEASE_INDEX)
+        manifest["release_index"] = RELEASE_INDEX
+        out.write_bytes_atomic(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode())
+        out.remove_tree(STAGING)
+        return {"jsonl_files": sum(1 for f in files if f.endswith(".jsonl")), "scp_files": len(new_scp)}
+    finally:
+        lock.release()
+        if started:
+            import ray
+
+            ray.shutdown()

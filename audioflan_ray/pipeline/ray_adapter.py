@@ -60,7 +60,8 @@ def cpus() -> int:
 
 def remote_map(fn: Callable[..., T], jobs: Sequence[tuple[Any, ...]], retries: int = 3) -> Iterator[T]:
     """``fn(*job)`` for every job as Ray tasks, results in job order (planning and packing work)."""
-    task = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=[TransientError])(fn)
+    options: dict[str, Any] = {"num_cpus": 1, "max_retries": retries, "retry_exceptions": [TransientError]}
+    task = ray.remote(**options)(fn)
     refs = [task.remote(*job) for job in jobs]
     for ref in refs:
         yield ray.get(ref)
@@ -168,7 +169,9 @@ def unit_graph(cfg: Config, out_uri: str, units: Sequence[tuple[str, int]], data
             num_gpus = 0
         common: dict[str, Any] = {"batch_size": None, "batch_format": "pyarrow", "num_cpus": sc.num_cpus}
         if sc.actors > 0:
-            log.info("stages %s: fixed pool of %d actors (num_cpus=%s, num_gpus=%s)", names, sc.actors, sc.num_cpus, num_gpus)
+            log.info(
+                "stages %s: fixed pool of %d actors (num_cpus=%s, num_gpus=%s)", names, sc.actors, sc.num_cpus, num_gpus
+            )
             cls: Any = _RunnerActor if last else _ChainActor
             args = (chain, cfg, cols, out_uri, datasets) if last else (chain, cfg, cols)
             ds = ds.map_batches(

@@ -192,7 +192,13 @@ def _scan_one(
     def problem(path: str, reason: str, message: str) -> None:
         res.problems[reason] += 1
         problems.append(
-            {"dataset": src.recipe, "path": recipe.root.uri_of(path), "stage": "plan", "type": reason, "message": message}
+            {
+                "dataset": src.recipe,
+                "path": recipe.root.uri_of(path),
+                "stage": "plan",
+                "type": reason,
+                "message": message,
+            }
         )
 
     for item in recipe.scan_part(part):
@@ -233,7 +239,9 @@ def _scan_one(
             "size": int(item.size or size),
             "version": version,
         }
-        digest.update(json.dumps([row["recording_id"], row["audio"], row["meta"], row["tasks"], size, version]).encode())
+        digest.update(
+            json.dumps([row["recording_id"], row["audio"], row["meta"], row["tasks"], size, version]).encode()
+        )
         rows.append(row)
         res.recordings += 1
         in_unit += 1

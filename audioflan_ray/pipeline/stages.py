@@ -121,7 +121,7 @@ def make_cutter(cfg: Config) -> Callable[[np.ndarray, int, dict[str, Any]], list
         if len(samples) <= max_s * rate:
             return [ops.Window(0, 0, len(samples))]
         if sc.mode == "fixed":
-            return seg.fixed_windows(len(samples), rate, sc.length_s, sc.hop_s, sc.tail, sc.min_tail_s)  # type: ignore[arg-type]
+            return seg.fixed_windows(len(samples), rate, sc.length_s, sc.hop_s, sc.tail, sc.min_tail_s)
         if sc.mode == "silence":
             return seg.silence_split(samples, rate, sc.min_s, max_s, pause_s=sc.pause_s).windows
         return ops.windows(len(samples), rate, max_s)
@@ -356,7 +356,9 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                 inst = compose(
                     t,
                     key=key,
-                    self_id=ids.audio_id(number, dataset, rid, window, None if rate == domain_rate else rate, opaque=opaque),
+                    self_id=ids.audio_id(
+                        number, dataset, rid, window, None if rate == domain_rate else rate, opaque=opaque
+                    ),
                     self_flac=flac,
                     self_samples=np.frombuffer(row["samples"], dtype=np.float32)
                     if rate == int(row["sample_rate"])

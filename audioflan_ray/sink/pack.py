@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from audioflan_ray.release import JSONL_MAX_BYTES
-from audioflan_ray.schema import SHARD_INDEX_SCHEMA, STAGING, UNIT_INDEX_SCHEMA, shard_path
+from audioflan_ray.schema import STAGING, UNIT_INDEX_SCHEMA, shard_path
 from audioflan_ray.sink.pieces import TAR_END, read_marker
 from audioflan_ray.storage import Root, Span, StorageOptions, concat
 from audioflan_ray.tasks.engine import templates
@@ -298,7 +298,14 @@ def _add_summary(acc: dict[str, Any], summary: dict[str, Any]) -> None:
 
 
 def write_outputs(
-    out_uri: str, prev_uri: str | None, options: StorageOptions, run_id: str, kind: str, target: str, first: int, last: int
+    out_uri: str,
+    prev_uri: str | None,
+    options: StorageOptions,
+    run_id: str,
+    kind: str,
+    target: str,
+    first: int,
+    last: int,
 ) -> WriteResult:
     """Write outputs ``first``..``last - 1`` of one target from its spec."""
     roots = Roots.make(out_uri, prev_uri, options)

@@ -16,6 +16,7 @@ A unit writes, under ``_staging/units/<unit>/``:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -199,10 +200,8 @@ class UnitWriter:
 
     def abort(self) -> None:
         for piece in self.pieces.values():
-            try:
+            with contextlib.suppress(Exception):  # the unit is redone; a half-written piece is overwritten then
                 piece.file.close()
-            except Exception:  # the unit is redone; a half-written piece is overwritten then
-                pass
 
 
 def read_marker(root: Root, unit: str) -> dict[str, Any] | None:

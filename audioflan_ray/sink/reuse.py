@@ -64,7 +64,13 @@ def adopt(
         for r in sorted((r for r in rows if r["folder"]), key=lambda r: (r["folder"], r["path"], r["offset"])):
             piece = pieces.setdefault(r["folder"], {"parts": [], "summary": {}})
             piece["parts"].append(
-                {"src": "prev", "path": r["path"], "offset": r["offset"], "length": r["length"], "offsets": r["offsets"]}
+                {
+                    "src": "prev",
+                    "path": r["path"],
+                    "offset": r["offset"],
+                    "length": r["length"],
+                    "offsets": r["offsets"],
+                }
             )
             summary = json.loads(r["summary"] or "{}")
             if summary:
