@@ -11,7 +11,8 @@
   ``<release>/<src locale>/clips/<path>``.
 - Recordings: one per (clip, language pair), id ``<clip stem>_<tgt>``: an English clip has up to 15 translations.
   Labels: ``translation`` and its ``translation_language`` (the target), the clip's ``language`` and locale
-  (``language_code``). Transcripts and speaker labels of the clips are the ``common_voice`` recipe's to give.
+  (``language_code``). Transcripts and speaker labels of the clips are the ``common_voice`` recipe's to give; as the
+  clips are Common Voice's, a build reading both gives this source ``tasks: [Speech-to-Text Translation]``.
 - Split: the ``split`` column (official).
 - Problems: a row whose clip is absent (``missing_audio``), a row without path or translation, or with a split value
   outside the four (``bad_row``).

@@ -14,7 +14,8 @@
   ``translation_language`` English; once even when both versions list it) and each translation wav (id = ``<clip
   stem>_cvss_c`` / ``_cvss_t``; English). Both carry ``parallel_id`` = the clip stem, which pairs a source with its
   translations for speech-to-speech translation. The synthetic English speech gets no transcript (it is TTS output,
-  not material for speech recognition or synthesis).
+  not material for speech recognition or synthesis). The source clips are Common Voice's: a build reading
+  ``common_voice`` too gives this source ``tasks: [Speech-to-Speech Translation, Speech-to-Text Translation]``.
 - Split: the tsv that lists the clip (official).
 - Problems: a row whose translation wav or source clip is absent (``missing_audio``), a row that is not two
   tab-separated fields (``bad_row``).

@@ -13,8 +13,9 @@
   path / URI (default ``LibriTTS-P`` beside the release).
 - Labels: ``caption`` is one of the style prompts of the utterance's ``style_prompt_key``, picked by a stable hash of
   the utterance id (the candidates are paraphrases; some are phrased as requests, as the corpus writes them);
-  ``transcript`` is LibriTTS-R's normalized text (Descriptive Speech Synthesis speaks it). Other LibriTTS labels come
-  from the ``libritts`` recipe, so a build reading both does not repeat them.
+  ``transcript`` is LibriTTS-R's normalized text (Descriptive Speech Synthesis speaks it). Other LibriTTS labels are
+  the ``libritts`` recipe's; the transcript also makes these recordings eligible for speech recognition and synthesis,
+  so a build reading both recipes gives this source ``tasks: [Speech Caption, Descriptive Speech Synthesis]``.
 - Recordings: the LibriTTS-R utterances that the metadata annotates; unannotated utterances are not part of this
   corpus. Split: the LibriTTS subset (official).
 - Problems: those of the LibriTTS-R scan, plus a metadata row whose utterance is absent (``missing_audio``), flagged

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from audioflan_ray.recipes.base import Problem, Recording
-from audioflan_ray.recipes.hifi_tts import HiFiTTS
+from audioflan_ray.recipes.hi_fi_tts import HiFiTTS
 from audioflan_ray.storage import Root
 
 
