@@ -139,7 +139,7 @@ class LibriMix(Recipe):
             if not mix_id or not source:
                 problems.append(Problem(where, "bad_index", "row without mixture_ID or source_1_path"))
                 continue
-            name = posixpath.basename((row.get("mixture_path") or "").replace("\\", "/")) or f"{mix_id}.wav"
+            name = f"{mix_id}.wav"
             audio = self._rel(
                 row.get("mixture_path") or "", set_prefix, set_name, f"{base}{split_dir}/{mix_type}/{name}"
             )
