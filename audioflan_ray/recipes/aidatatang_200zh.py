@@ -62,9 +62,8 @@ class Aidatatang200zh(Recipe):
         for part in self.parts():
             yield from self.scan_part(part)
 
-    @cached_property
-    def _files(self) -> dict[str, int]:
-        return self.root.find(self._base + "corpus")
+    def _files(self, split: str = "") -> dict[str, int]:
+        return self.root.find(f"{self._base}corpus/{split}".rstrip("/"))
 
     @cached_property
     def _transcripts(self) -> tuple[dict[str, str], list[Problem]]:
@@ -88,9 +87,10 @@ class Aidatatang200zh(Recipe):
         texts, text_problems = self._transcripts
         problems = list(text_problems) if part == parts[0] else []
         prefix = f"{self._base}corpus/{part}/"
-        wavs = {p: s for p, s in self._files.items() if p.startswith(prefix) and p.endswith(".wav")}
+        listing = self._files(part)
+        wavs = {p: s for p, s in listing.items() if p.endswith(".wav")}
         own = [p[: -len(".wav")] + ".txt" for p in wavs if posixpath.basename(p)[: -len(".wav")] not in texts]
-        own_texts = dict(self.root.read_many([p for p in own if p in self._files]))
+        own_texts = dict(self.root.read_many([p for p in own if p in listing]))
         recordings: list[Recording] = []
         for audio, size in wavs.items():
             rel = audio[len(prefix) :].split("/")
@@ -114,7 +114,7 @@ class Aidatatang200zh(Recipe):
             )
             recordings.append(Recording(utt, audio, part, meta, size))
         if part == parts[-1]:
-            found = {posixpath.basename(p)[: -len(".wav")] for p in self._files if p.endswith(".wav")}
+            found = {posixpath.basename(p)[: -len(".wav")] for p in self._files() if p.endswith(".wav")}
             for utt in sorted(set(texts) - found):
                 problems.append(
                     Problem(f"{self._base}{_TRANSCRIPT}:{utt}", "missing_audio", f"no corpus/<split>/*/{utt}.wav")

@@ -54,9 +54,8 @@ class Aishell1(Recipe):
         for part in self.parts():
             yield from self.scan_part(part)
 
-    @cached_property
-    def _wavs(self) -> dict[str, int]:
-        return self.root.find(self._data + "wav", ".wav")
+    def _wavs(self, split: str = "") -> dict[str, int]:
+        return self.root.find(f"{self._data}wav/{split}".rstrip("/"), ".wav")
 
     @cached_property
     def _transcripts(self) -> tuple[dict[str, str], list[Problem]]:
@@ -103,9 +102,7 @@ class Aishell1(Recipe):
         problems = [*text_problems, *gender_problems] if part == parts[0] else []
         prefix = f"{self._data}wav/{part}/"
         recordings: list[Recording] = []
-        for audio, size in self._wavs.items():
-            if not audio.startswith(prefix):
-                continue
+        for audio, size in self._wavs(part).items():
             rel = audio[len(prefix) :].split("/")
             utt = posixpath.basename(audio)[: -len(".wav")]
             if len(rel) != 2 or not rel[0].startswith("S"):
@@ -126,7 +123,7 @@ class Aishell1(Recipe):
             )
             recordings.append(Recording(utt, audio, part, meta, size))
         if part == parts[-1]:
-            found = {posixpath.basename(a)[: -len(".wav")] for a in self._wavs}
+            found = {posixpath.basename(a)[: -len(".wav")] for a in self._wavs()}
             for utt in sorted(set(texts) - found):
                 problems.append(
                     Problem(f"{self._data}{_TRANSCRIPT}:{utt}", "missing_audio", f"no wav/<split>/*/{utt}.wav")
