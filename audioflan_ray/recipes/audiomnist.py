@@ -61,6 +61,7 @@ class AudioMNIST(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 21
+    licence = "MIT"
     values = {"language": frozenset({"English"})}
     provides = frozenset(
         {"transcript", "digit", "speaker", "gender", "age", "accent", "region", "language", "language_code", "take"}

@@ -135,6 +135,8 @@ class Recipe(ABC):
     #: Fields whose every possible value the recipe knows (one speaker, one language): lets ``tasks --coverage``
     #: and the plan tell a task that can never be fed (no second speaker to pair with) from one that can.
     values: ClassVar[dict[str, frozenset[str]]] = {}
+    #: The corpus's licence in a few words (the card says more); README's table of recipes shows it.
+    licence: ClassVar[str] = ""
 
     def __init__(self, root: Root, options: dict[str, Any] | None = None):
         self.root = root

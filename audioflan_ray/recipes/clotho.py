@@ -39,6 +39,7 @@ class Clotho(Recipe):
     domain = "audio"
     source = ["freesound"]
     number = 31
+    licence = "Tampere University terms; clips CC (Freesound)"
     provides = frozenset({"caption"})
 
     def check_layout(self) -> list[str]:

@@ -71,6 +71,7 @@ class CommonVoice(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 15
+    licence = "CC0 1.0"
     provides = frozenset(
         {
             "transcript",

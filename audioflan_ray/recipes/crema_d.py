@@ -60,6 +60,7 @@ class CremaD(Recipe):
     domain = "speech"
     source = ["acted"]
     number = 16
+    licence = "ODbL 1.0 / DbCL 1.0"
     values = {"language": frozenset({"English"})}
     provides = frozenset(
         {"transcript", "speaker", "gender", "age", "emotion", "intensity", "language", "language_code", "parallel_id"}

@@ -30,6 +30,7 @@ class ESC50(Recipe):
     domain = "audio"
     source = ["freesound"]
     number = 30
+    licence = "CC BY-NC 3.0"
     provides = frozenset({"label", "fold", "take"})
 
     def check_layout(self) -> list[str]:

@@ -45,6 +45,7 @@ class FSDD(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 20
+    licence = "CC BY-SA 4.0"
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "digit", "speaker", "gender", "accent", "language", "language_code", "take"})
 

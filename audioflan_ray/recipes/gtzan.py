@@ -38,6 +38,7 @@ class GTZAN(Recipe):
     # Excerpts of CDs, radio and microphone recordings: "radio" is the closest Audio-FLAN source label.
     source = ["radio"]
     number = 40
+    licence = "none (research use only)"
     provides = frozenset({"genre"})
 
     def _audio(self) -> list[tuple[str, int]]:

@@ -32,6 +32,7 @@ class LibriSpeech(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 3
+    licence = "CC BY 4.0"
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "speaker", "chapter", "gender", "language", "language_code"})
 

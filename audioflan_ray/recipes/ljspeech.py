@@ -26,6 +26,7 @@ class LJSpeech(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 10
+    licence = "public domain"
     values = {"speaker": frozenset({_SPEAKER}), "language": frozenset({"English"})}
     provides = frozenset({"transcript", "raw_transcript", "speaker", "gender", "accent", "language", "language_code"})
 

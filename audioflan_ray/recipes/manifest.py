@@ -51,6 +51,7 @@ class Manifest(Recipe):
     domain = "speech"
     source = ["manifest"]
     number = 90
+    licence = "that of the corpus it lists"
     provides = frozenset(METADATA_FIELDS)
 
     def __init__(self, root: Root, options: dict[str, Any] | None = None):

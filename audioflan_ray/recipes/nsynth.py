@@ -42,6 +42,7 @@ class NSynth(Recipe):
     domain = "music"
     source = ["studio"]
     number = 41
+    licence = "CC BY 4.0"
     provides = frozenset(
         {"instrument", "instrument_family", "instrument_id", "instrument_source", "pitch", "velocity", "qualities"}
     )

@@ -57,6 +57,7 @@ class RAVDESS(Recipe):
     domain = "speech"
     source = ["acted"]
     number = 17
+    licence = "CC BY-NC-SA 4.0"
     values = {"language": frozenset({"English"}), "speaking_style": frozenset({"singing"})}
     provides = frozenset(
         {

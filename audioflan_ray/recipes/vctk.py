@@ -46,6 +46,7 @@ class VCTK(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 12
+    licence = "CC BY 4.0 (0.92), ODC-By 1.0 (0.80)"
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "speaker", "gender", "age", "accent", "region", "language", "language_code"})
 
