@@ -134,7 +134,8 @@ class CommonVoice(Recipe):
                         continue
                     client = (row.get("client_id") or "").strip()
                     if file_split is not None:
-                        split = client_split.setdefault(client, file_split)
+                        split = file_split
+                        client_split.setdefault(client, file_split)
                     elif client_split:  # validated.tsv beside the official files
                         split = client_split.get(client, "train")
                     else:
