@@ -38,6 +38,7 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from audioflan_ray import vocab
@@ -97,8 +98,7 @@ class AudioSet(Recipe):
     def _names(self) -> dict[str, str]:
         """mid -> display name; class_labels_indices.csv wins over mid_to_display_name.tsv over ontology.json."""
         names: dict[str, str] = {}
-        if self.root.exists("ontology.json"):
-            names.update({c["id"]: c["name"] for c in self._ontology()})
+        names.update({c["id"]: c["name"] for c in self._ontology})
         if self.root.exists("mid_to_display_name.tsv"):
             for line in self.root.read_text("mid_to_display_name.tsv").splitlines():
                 mid, _, name = line.partition("\t")
@@ -109,16 +109,18 @@ class AudioSet(Recipe):
             names.update({r["mid"].strip(): r["display_name"].strip() for r in rows if r.get("mid")})
         return names
 
+    @cached_property
     def _ontology(self) -> list[dict[str, Any]]:
+        """The classes of ``ontology.json`` (read once per scan; empty without the file)."""
+        if not self.root.exists("ontology.json"):
+            return []
         data = json.loads(self.root.read_text("ontology.json"))
         return data if isinstance(data, list) else []
 
     def _buckets(self) -> dict[str, str]:
         """mid -> content bucket (speech / music / silence / neutral / voice / noise), from ontology.json."""
-        if not self.root.exists("ontology.json"):
-            return {}
         parents: dict[str, set[str]] = {}
-        for c in self._ontology():
+        for c in self._ontology:
             for child in c.get("child_ids", []):
                 parents.setdefault(child, set()).add(c["id"])
 
@@ -132,7 +134,7 @@ class AudioSet(Recipe):
             return seen
 
         out = {}
-        for c in self._ontology():
+        for c in self._ontology:
             up = ancestors(c["id"])
             if up & set(_SPEECH):
                 out[c["id"]] = "speech"
