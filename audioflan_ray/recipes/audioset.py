@@ -208,6 +208,10 @@ class AudioSet(Recipe):
             for mid in [*mids, *(m for *_, m in seg.events)]:
                 if mid not in names:
                     unknown[mid] = unknown.get(mid, 0) + 1
+            found = clips.locate(seg.ytid, seg.start, seg.end)
+            if isinstance(found, Absent):
+                absent.append(found)
+                continue
             known = [m for m in mids if m in names]
             events = sorted(
                 (t0, t1, times, vocab.sound_class(names[m])) for t0, t1, times, m in seg.events if m in names
@@ -220,10 +224,6 @@ class AudioSet(Recipe):
                     "content_class": self._content_class(mids, buckets),
                 }
             )
-            found = clips.locate(seg.ytid, seg.start, seg.end)
-            if isinstance(found, Absent):
-                absent.append(found)
-                continue
             split = "test" if seg.split == "test" else hash_split(sid, DEV_PERCENT, 0)
             recordings.append(Recording(sid, found[0], split, meta, found[1]))
         for mid, count in unknown.items():
