@@ -551,6 +551,87 @@ def words(value: Any) -> str:
 _WORD_FIXES = {"hiphop": "hip hop", "rnb": "r&b", "drum and bass": "drum and bass", "dnb": "drum and bass"}
 
 
+# -- sound classes of the AudioSet ontology ---------------------------------------------------------------------------
+
+#: AudioSet display names whose comma does not separate synonyms: the first part alone would merge classes.
+_SOUND_CLASS_FIXES = {
+    "inside, small room": "small room",
+    "inside, large room or hall": "large room or hall",
+    "inside, public space": "indoor public space",
+    "outside, urban or manmade": "urban or manmade outdoors",
+    "outside, rural or natural": "rural or natural outdoors",
+    "roaring cats (lions, tigers)": "roaring cats",
+    "channel, environment and background": "channel and environment",
+    "fire engine, fire truck (siren)": "fire engine (siren)",
+}
+
+
+def sound_class(value: Any) -> str:
+    """An AudioSet-ontology class name in words (AudioSet's display names, FSD50K's labels once ``fsd50k_class`` has
+    restored their commas, VocalImitationSet's categories): the first of its comma-separated synonyms, in lower
+    case, so that a list of classes can be written comma-separated (``Male speech, man speaking`` -> ``male
+    speech``, ``Bee, wasp, etc.`` -> ``bee``); the few names whose comma qualifies rather than lists synonyms have
+    their own words (``Inside, small room`` -> ``small room``)."""
+    text = re.sub(r"\s+", " ", str(value).replace("_", " ")).strip()
+    key = text.lower()
+    if key in _SOUND_CLASS_FIXES:
+        return _SOUND_CLASS_FIXES[key]
+    if not key:
+        raise ValueError("empty sound class")
+    depth, first = 0, []
+    for ch in text:  # the first synonym ends at the first comma outside parentheses
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            break
+        first.append(ch)
+    return words("".join(first))
+
+
+def fsd50k_class(value: Any) -> str:
+    """An FSD50K label (AudioSet names written with ``_`` for spaces and ``_and_`` for ``, ``) in words."""
+    return sound_class(str(value).strip().replace("_and_", ", "))
+
+
+#: VGGSound's labels that hold a comma (``<synonyms> <verb>``, or an AudioSet name) as comma-free words; the others
+#: are words already. One corpus typo is fixed (``eletric``).
+_VGGSOUND_LABELS = {
+    "alligators, crocodiles hissing": "alligators hissing",
+    "bee, wasp, etc. buzzing": "bee buzzing",
+    "bird chirping, tweeting": "bird chirping",
+    "cattle, bovinae cowbell": "cattle cowbell",
+    "child speech, kid speaking": "child speech",
+    "donkey, ass braying": "donkey braying",
+    "electric shaver, electric razor shaving": "electric shaver shaving",
+    "engine accelerating, revving, vroom": "engine accelerating",
+    "female speech, woman speaking": "female speech",
+    "fly, housefly buzzing": "fly buzzing",
+    "heart sounds, heartbeat": "heart sounds",
+    "ice cream truck, ice cream van": "ice cream truck",
+    "male speech, man speaking": "male speech",
+    "motorboat, speedboat acceleration": "motorboat acceleration",
+    "pigeon, dove cooing": "pigeon cooing",
+    "playing marimba, xylophone": "playing marimba",
+    "playing steel guitar, slide guitar": "playing steel guitar",
+    "playing violin, fiddle": "playing violin",
+    "race car, auto racing": "race car",
+    "railroad car, train wagon": "railroad car",
+    "rowboat, canoe, kayak rowing": "rowboat rowing",
+    "subway, metro, underground": "subway",
+    "vehicle horn, car horn, honking": "vehicle horn",
+    "eletric blender running": "electric blender running",
+}
+
+
+def vggsound_class(value: Any) -> str:
+    """A VGGSound label in comma-free words (``bee, wasp, etc. buzzing`` -> ``bee buzzing``)."""
+    key = re.sub(r"\s+", " ", str(value)).strip().lower()
+    if key in _VGGSOUND_LABELS:
+        return _VGGSOUND_LABELS[key]
+    if "," in key:
+        raise ValueError(f"VGGSound label {value!r} holds a comma and is not in vocab._VGGSOUND_LABELS")
+    return words(key)
+
+
 def text(value: Any) -> str:
     """Free text (a transcript, a caption): whitespace collapsed, the corpus's own words and case kept."""
     return re.sub(r"\s+", " ", str(value)).strip()

@@ -81,6 +81,7 @@ METADATA_FIELDS: dict[str, str] = {
     "target_audio": "path (relative to the corpus root) of the clean signal this recording contains (a source of a "
     "mixture, the clean speech of a noisy file), sample-aligned with it",
     "stems": "JSON object: stem label -> path (relative to the corpus root) of the isolated stem, sample-aligned",
+    "imitated": "for a vocal imitation: the sound the person imitates, in words (e.g. 'dog bark')",
 }
 
 SPLITS = ("train", "dev", "test")
