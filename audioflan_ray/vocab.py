@@ -506,6 +506,8 @@ _MUSIC_TAG_WORDS = {
     "darkwave": "dark wave",
     "synthpop": "synth pop",
     "edm": "EDM",
+    "hip-hop": "hip hop",  # FMA's top-level genres
+    "soul-rnb": "soul and r&b",
 }
 
 
