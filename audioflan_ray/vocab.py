@@ -519,6 +519,37 @@ def music_tag(value: Any) -> str:
     return _MUSIC_TAG_WORDS.get(text.replace(" ", ""), text)
 
 
+#: Playing and singing techniques as corpora name them (folder names, abbreviations) -> words.
+_TECHNIQUES = {
+    # VocalSet technique folders
+    "belt": "belt",
+    "breathy": "breathy",
+    "inhaled": "inhaled singing",
+    "lip_trill": "lip trill",
+    "spoken": "spoken",
+    "straight": "straight tone",
+    "trill": "trill",
+    "trillo": "trillo",
+    "vibrato": "vibrato",
+    "vocal_fry": "vocal fry",
+    "fast_forte": "fast forte",
+    "fast_piano": "fast piano",
+    "slow_forte": "slow forte",
+    "slow_piano": "slow piano",
+    "forte": "forte",
+    "pp": "pianissimo",
+    "messa": "messa di voce",
+}
+
+
+def technique(value: Any) -> str:
+    """A singing or playing technique in words (``vocal_fry`` -> ``vocal fry``, ``messa`` -> ``messa di voce``)."""
+    key = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in _TECHNIQUES:
+        raise ValueError(f"technique {value!r} is not in the technique vocabulary (extend vocab._TECHNIQUES)")
+    return _TECHNIQUES[key]
+
+
 def music_mood(value: Any) -> str:
     """A music mood or theme (``mood/theme---happy`` -> ``happy``), one of ``MUSIC_MOODS``."""
     mood = music_tag(value)
