@@ -539,6 +539,9 @@ _TECHNIQUES = {
     "forte": "forte",
     "pp": "pianissimo",
     "messa": "messa di voce",
+    # TinySOL (Ircam Studio On Line): the ordinary way of playing, no mute
+    "ordinario": "ordinario",
+    "ord": "ordinario",
 }
 
 
