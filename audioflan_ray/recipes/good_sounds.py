@@ -2,7 +2,7 @@
 
 - Source: https://www.upf.edu/web/mtg/good-sounds (Romani Picas et al., 2015); audio https://zenodo.org/record/820937
   (``good-sounds.zip``), database as JSON https://zenodo.org/record/4588740 (``sounds.json``, ``takes.json``,
-  ``packs.json``, ``ratings.json``). CC BY 4.0 (per sound, as Freesound-hosted).
+  ``packs.json``, ``ratings.json``). Creative Commons Attribution, per sound.
 - Native layout: the four JSON files (each an object keyed by id) beside the unzipped ``good-sounds/`` folder, whose
   ``sound_files/<pack name>/<microphone>/<NNNN>.wav`` each take's ``filename`` names (relative to ``good-sounds/``).
   A sound (``instrument``, ``note``, ``octave``, ``dynamics``, ``player``, ``klass``, ``pack_id``...) has one take per

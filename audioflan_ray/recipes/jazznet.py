@@ -1,8 +1,8 @@
 """jazznet — 162,520 synthesized piano patterns (chords, arpeggios, scales, chord progressions) in all keys.
 
-- Source: https://github.com/tosiron/jazznet (Adegbija, ICASSP 2023), data https://zenodo.org/record/7192653; MIT
-  licence (the repository's). The audio is rendered from MIDI with TiMidity (``download/convertMidiToWav.py``:
-  16 kHz WAV).
+- Source: https://github.com/tosiron/jazznet (Adegbija, ICASSP 2023), data https://zenodo.org/record/7192653; the
+  repository is MIT-licensed, the data's licence is the one the Zenodo record states (unchecked). The audio is
+  rendered from MIDI with TiMidity (``download/convertMidiToWav.py``: 16 kHz WAV).
 - Native layout: ``metadata/{full,large,medium,small}.csv`` (``metadata.tar.gz``; comma-separated, CRLF, header
   ``id,name,type,mode,octave,inversion,split``; ``type`` chord / arpeggio / scale / progression; ``mode`` the
   pattern, e.g. ``dorian``, ``pentatonic``, ``aug-chord``, ``ii-V-I-maj``; ``name`` e.g. ``C-4-dorian-0``,
