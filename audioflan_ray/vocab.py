@@ -536,6 +536,150 @@ def note_name(midi: float) -> str:
     return f"{_NOTE_NAMES[n % 12]}{n // 12 - 1}"
 
 
+# -- music tags and moods ----------------------------------------------------------------------------------------------
+
+#: Mood/theme tags of MTG-Jamendo (``data/tags/moodtheme.txt``): the words a music emotion task answers with.
+MUSIC_MOODS = (
+    "action",
+    "adventure",
+    "advertising",
+    "ambiental",
+    "background",
+    "ballad",
+    "calm",
+    "children",
+    "christmas",
+    "commercial",
+    "cool",
+    "corporate",
+    "dark",
+    "deep",
+    "documentary",
+    "drama",
+    "dramatic",
+    "dream",
+    "emotional",
+    "energetic",
+    "epic",
+    "fast",
+    "film",
+    "fun",
+    "funny",
+    "game",
+    "groovy",
+    "happy",
+    "heavy",
+    "holiday",
+    "hopeful",
+    "horror",
+    "inspiring",
+    "love",
+    "meditative",
+    "melancholic",
+    "mellow",
+    "melodic",
+    "motivational",
+    "movie",
+    "nature",
+    "party",
+    "positive",
+    "powerful",
+    "relaxing",
+    "retro",
+    "romantic",
+    "sad",
+    "sexy",
+    "slow",
+    "soft",
+    "soundscape",
+    "space",
+    "sport",
+    "summer",
+    "trailer",
+    "travel",
+    "upbeat",
+    "uplifting",
+)
+
+#: Music tags that corpora write run together (MTG-Jamendo's ``electricguitar``, ``poprock``) -> words.
+_MUSIC_TAG_WORDS = {
+    "acousticguitar": "acoustic guitar",
+    "classicalguitar": "classical guitar",
+    "electricguitar": "electric guitar",
+    "electricpiano": "electric piano",
+    "drummachine": "drum machine",
+    "doublebass": "double bass",
+    "acousticbassguitar": "acoustic bass guitar",
+    "instrumentalpop": "instrumental pop",
+    "instrumentalrock": "instrumental rock",
+    "easylistening": "easy listening",
+    "newage": "new age",
+    "newwave": "new wave",
+    "popfolk": "pop folk",
+    "poprock": "pop rock",
+    "triphop": "trip hop",
+    "drumnbass": "drum and bass",
+    "rocknroll": "rock and roll",
+    "bossanova": "bossa nova",
+    "darkambient": "dark ambient",
+    "darkwave": "dark wave",
+    "synthpop": "synth pop",
+    "edm": "EDM",
+    "hip-hop": "hip hop",  # FMA's top-level genres
+    "soul-rnb": "soul and r&b",
+}
+
+
+def music_tag(value: Any) -> str:
+    """A music tag in words: the part after a ``genre---`` / ``instrument---`` / ``mood/theme---`` prefix, run-together
+    compounds split (``instrument---electricguitar`` -> ``electric guitar``), other words as ``words`` gives them."""
+    tag = str(value).strip().rsplit("---", 1)[-1]
+    text = words(tag)
+    return _MUSIC_TAG_WORDS.get(text.replace(" ", ""), text)
+
+
+#: Playing and singing techniques as corpora name them (folder names, abbreviations) -> words.
+_TECHNIQUES = {
+    # VocalSet technique folders
+    "belt": "belt",
+    "breathy": "breathy",
+    "inhaled": "inhaled singing",
+    "lip_trill": "lip trill",
+    "spoken": "spoken",
+    "straight": "straight tone",
+    "trill": "trill",
+    "trillo": "trillo",
+    "vibrato": "vibrato",
+    "vocal_fry": "vocal fry",
+    "fast_forte": "fast forte",
+    "fast_piano": "fast piano",
+    "slow_forte": "slow forte",
+    "slow_piano": "slow piano",
+    "forte": "forte",
+    "pp": "pianissimo",
+    "messa": "messa di voce",
+    # TinySOL (Ircam Studio On Line): the ordinary way of playing, no mute
+    "ordinario": "ordinario",
+    "ord": "ordinario",
+}
+
+
+def technique(value: Any) -> str:
+    """A singing or playing technique in words (``vocal_fry`` -> ``vocal fry``, ``messa`` -> ``messa di voce``)."""
+    key = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in _TECHNIQUES:
+        raise ValueError(f"technique {value!r} is not in the technique vocabulary (extend vocab._TECHNIQUES)")
+    return _TECHNIQUES[key]
+
+
+def music_mood(value: Any) -> str:
+    """A music mood or theme (``mood/theme---happy`` -> ``happy``), one of ``MUSIC_MOODS``."""
+    mood = music_tag(value)
+    if mood not in MUSIC_MOODS:
+        raise ValueError(f"music mood {value!r} is not in the vocabulary MUSIC_MOODS")
+    return mood
+
+
 # -- free class words --------------------------------------------------------------------------------------------------
 
 
