@@ -11,6 +11,7 @@ none sounds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from audioflan_ray import vocab
@@ -51,3 +52,70 @@ def beat_pitches(notes: Sequence[NoteEvent], beats: Sequence[float]) -> str:
         name = vocab.note_name(max(overlap, key=lambda p: overlap[p])) if overlap else "rest"
         out.append(f"beat{k + 1}: {name}")
     return "; ".join(out)
+
+
+#: Pinyin initials as Mandarin singing corpora (Opencpop, M4Singer) write their phonemes.
+MANDARIN_INITIALS = frozenset(
+    {
+        "b",
+        "p",
+        "m",
+        "f",
+        "d",
+        "t",
+        "n",
+        "l",
+        "g",
+        "k",
+        "h",
+        "j",
+        "q",
+        "x",
+        "zh",
+        "ch",
+        "sh",
+        "r",
+        "z",
+        "c",
+        "s",
+        "y",
+        "w",
+    }
+)
+
+_PITCH_NAME = re.compile(r"([A-Ga-g])([#b]?)(-?\d+)")
+
+
+def midi_of(name: str) -> int:
+    """A note name as corpora write it (``C4``, ``D#4/Eb4``, ``Bb3``) -> MIDI number (``C4`` = 60)."""
+    m = _PITCH_NAME.fullmatch(name.split("/")[0].strip())
+    if not m:
+        raise ValueError(f"note name {name!r}")
+    step = vocab.PITCH_CLASSES.index(vocab.pitch_class(m.group(1).upper() + m.group(2)))
+    return (int(m.group(3)) + 1) * 12 + step
+
+
+def syllable_notes(
+    phonemes: Sequence[str],
+    pitches: Sequence[float | None],
+    durations: Sequence[float],
+    initials: frozenset[str] = MANDARIN_INITIALS,
+) -> list[NoteEvent]:
+    """Per-phoneme annotations (phoneme, its note's pitch or None for silence, its aligned duration) as notes: an
+    initial consonant starts the note of the final after it; each final is one note, a slurred final (one more note
+    on the same vowel) included; silences (``AP``/``SP`` breaths and pauses) are gaps."""
+    if not len(phonemes) == len(pitches) == len(durations):
+        raise ValueError(f"{len(phonemes)} phonemes, {len(pitches)} pitches, {len(durations)} durations")
+    notes: list[NoteEvent] = []
+    t = 0.0
+    onset: float | None = None
+    for phoneme, pitch, duration in zip(phonemes, pitches, durations, strict=True):
+        if pitch is None:
+            onset = None
+        elif phoneme in initials:
+            onset = t
+        else:
+            notes.append((t if onset is None else onset, t + duration, pitch))
+            onset = None
+        t += duration
+    return notes

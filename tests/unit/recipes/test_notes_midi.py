@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from audioflan_ray.recipes._midi import MidiError, read_midi
-from audioflan_ray.recipes._notes import beat_pitches, notes_text
+from audioflan_ray.recipes._notes import beat_pitches, midi_of, notes_text, syllable_notes
 from tests.fixtures.corpora._midi_write import write_midi
 
 
@@ -46,3 +46,23 @@ def test_beat_pitches_takes_the_longest_note_and_stops_after_the_last() -> None:
     beats = [0.0, 0.6, 1.2, 1.8, 2.4, 3.0]
     assert beat_pitches(notes, beats) == "beat1: rest; beat2: E4; beat3: rest; beat4: G4"
     assert beat_pitches([], beats) == ""
+
+
+def test_midi_of_reads_corpus_note_names() -> None:
+    assert [midi_of(n) for n in ("C4", "D#4/Eb4", "Bb3", "c#5", "A0")] == [60, 63, 58, 73, 21]
+    with pytest.raises(ValueError):
+        midi_of("rest")
+
+
+def test_syllable_notes_join_initials_and_keep_slurs() -> None:
+    phonemes = ["AP", "w", "o", "o", "SP", "an"]
+    pitches = [None, 64.0, 64.0, 66.0, None, 62.0]
+    durations = [0.3, 0.05, 0.25, 0.4, 0.2, 0.5]
+    notes = syllable_notes(phonemes, pitches, durations)
+    assert [(round(a, 6), round(b, 6), p) for a, b, p in notes] == [
+        (0.3, 0.6, 64.0),
+        (0.6, 1.0, 66.0),
+        (1.2, 1.7, 62.0),
+    ]
+    with pytest.raises(ValueError):
+        syllable_notes(["a"], [60.0, 61.0], [0.1])
