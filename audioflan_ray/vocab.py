@@ -434,6 +434,8 @@ def words(value: Any) -> str:
 
 
 _WORD_FIXES = {"hiphop": "hip hop", "rnb": "r&b", "drum and bass": "drum and bass", "dnb": "drum and bass"}
+# Genres named after a tradition are proper adjectives and keep their capital.
+_WORD_FIXES.update({"carnatic": "Carnatic", "hindustani": "Hindustani"})
 
 
 def text(value: Any) -> str:
