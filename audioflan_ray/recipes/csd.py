@@ -62,6 +62,7 @@ class CSD(Recipe):
     domain = "music"
     source = ["studio"]
     number = 161
+    licence = "CC BY-NC-SA 4.0 (non-commercial)"
     provides = frozenset({"lyrics", "notes", "beat_pitches", "language", "genre"})
     values = {"genre": frozenset({"children's music"}), "language": frozenset(_LANGUAGES.values())}
 

@@ -94,6 +94,7 @@ class FSL10K(Recipe):
     domain = "music"
     source = ["freesound"]
     number = 166
+    licence = "per loop: CC0 / CC BY / CC BY-NC (Freesound)"
     provides = frozenset({"tempo", "key", "genre", "caption"})
 
     def check_layout(self) -> list[str]:

@@ -105,6 +105,7 @@ class GuitarSet(Recipe):
     domain = "music"
     source = ["studio"]
     number = 160
+    licence = "CC BY 4.0"
     provides = frozenset({"beats", "tempo", "key", "chords", "progression", "genre"})
 
     def _audio_kind(self) -> tuple[str, str]:

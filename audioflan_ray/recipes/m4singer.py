@@ -67,6 +67,7 @@ class M4Singer(Recipe):
     domain = "music"
     source = ["studio"]
     number = 8  # Audio-FLAN's own: music/08_m4singer/
+    licence = "CC BY-NC-SA 4.0 (non-commercial)"
     provides = frozenset({"lyrics", "notes", "speaker", "gender", "language"})
     values = {"language": frozenset({"Mandarin Chinese"})}
 

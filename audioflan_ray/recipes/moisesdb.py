@@ -55,6 +55,7 @@ class MoisesDB(Recipe):
     domain = "music"
     source = ["studio"]
     number = 169
+    licence = "CC BY-NC-SA 4.0 (non-commercial)"
     provides = frozenset({"instrument", "instrument_family", "stems"})
 
     def _songs(self) -> list[str]:

@@ -67,6 +67,7 @@ class MusicCaps(Recipe):
     domain = "music"
     source = ["youtube"]
     number = 165
+    licence = "CC BY-SA 4.0 (captions); audio is YouTube's"
     provides = frozenset({"caption"})
 
     def check_layout(self) -> list[str]:

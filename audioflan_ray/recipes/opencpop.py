@@ -54,6 +54,7 @@ class Opencpop(Recipe):
     domain = "music"
     source = ["studio"]
     number = 163
+    licence = "CC BY-NC-ND 4.0 (non-commercial)"
     provides = frozenset({"lyrics", "notes", "language"})
     values = {"language": frozenset({"Mandarin Chinese"})}
 

@@ -38,6 +38,7 @@ class OpenSinger(Recipe):
     domain = "music"
     source = ["studio"]
     number = 164
+    licence = "CC BY-NC-SA (non-commercial)"
     provides = frozenset({"lyrics", "speaker", "gender", "language"})
     values = {"language": frozenset({"Mandarin Chinese"})}
 

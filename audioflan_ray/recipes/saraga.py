@@ -108,6 +108,7 @@ class _Saraga(Recipe):
     # Live concert recordings, most of them from the Dunya (CompMusic) collection.
     source = ["concert"]
     provides = frozenset({"genre", "caption", "artist", "tempo"})
+    licence = "CC BY-NC-SA 4.0 (non-commercial)"
     tradition: ClassVar[str]
 
     @property

@@ -57,6 +57,7 @@ class Vocadito(Recipe):
     # Recorded by the singers themselves on phones and home set-ups.
     source = ["crowdsourced"]
     number = 162
+    licence = "CC BY 4.0"
     provides = frozenset({"lyrics", "notes", "speaker", "language"})
 
     def _annotator(self) -> str:
