@@ -11,9 +11,10 @@
 - Labels: ``lyrics`` = ``txt`` without breath/pause marks; ``notes`` = one note per final (an initial starts its
   final's note) timed by ``ph_dur``, in the ``_notes`` format; ``speaker`` = ``vocab.speaker("m4singer", singer)``;
   ``gender`` from the voice part (soprano and alto female, tenor and bass male); ``language`` Mandarin Chinese.
-- Split: the authors' test songs (``test_prefixes`` of ``code/usr/configs/m4singer/base.yaml`` in their repository:
-  Alto-1#暖暖, Alto-1#贝加尔湖畔, Tenor-2#十年, Tenor-2#理想三旬, Soprano-4#青藏高原, Bass-3#听海) are ``test``, the
-  rest ``train``.
+- Split: held-out singers (no singer in two splits): the singers of the authors' test songs (``test_prefixes`` of
+  ``code/usr/configs/m4singer/base.yaml`` in their repository: Alto-1#暖暖, Alto-1#贝加尔湖畔, Tenor-2#十年,
+  Tenor-2#理想三旬, Soprano-4#青藏高原, Bass-3#听海) are ``test`` with all their songs, the others ``train``. (A hash
+  of 20 singers would leave test empty.)
 - Audio path: ``<singer>#<song>/<n>.wav`` from ``item_name`` (the last two parts of ``wav_fn`` where it names an
   existing file, since ``wav_fn`` is written relative to the authors' own processing folders).
 - Problems: an item whose wav is absent (``missing_audio``), a malformed item (``bad_row``), a wav that no item names
@@ -33,9 +34,8 @@ from audioflan_ray.recipes._notes import notes_text, syllable_notes
 from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register
 
 _META = "meta.json"
-_TEST_SONGS = frozenset(
-    {"Alto-1#暖暖", "Alto-1#贝加尔湖畔", "Tenor-2#十年", "Tenor-2#理想三旬", "Soprano-4#青藏高原", "Bass-3#听海"}
-)
+#: Singers of the authors' test songs.
+_TEST_SINGERS = frozenset({"Alto-1", "Tenor-2", "Soprano-4", "Bass-3"})
 _PARTS = {"soprano": "female", "alto": "female", "tenor": "male", "bass": "male"}
 _SILENCES = {"<AP>", "<SP>", "AP", "SP"}
 
@@ -98,7 +98,7 @@ class M4Singer(Recipe):
             except (KeyError, TypeError, ValueError) as e:
                 problems.append(Problem(f"{_META}[{n}]", "bad_row", f"{name}: {type(e).__name__}: {e}"))
                 continue
-            split = "test" if f"{parts[0]}#{parts[1]}" in _TEST_SONGS else "train"
+            split = "test" if parts[0] in _TEST_SINGERS else "train"
             recordings.append(Recording(name, audio, split, compact(meta), wavs[audio]))
         for audio in wavs:
             if audio not in listed:

@@ -11,7 +11,7 @@ recorded on varied devices; frame-level f0, notes from two annotators and lyrics
   ``vocab.speaker("vocadito", singer_id)``; ``language`` from the metadata (``Catalan/Valencian`` -> Catalan,
   ``Mandarin`` -> Mandarin Chinese); an excerpt in two languages (``French+English``) or none (``none``) has no
   language label. The corpus has no beat or tempo annotation, so no beat-level labels.
-- Split: the corpus defines none; ``hash_split(recording_id)``.
+- Split: the corpus defines none; held-out singers, ``speaker_split("vocadito", speaker)`` (no singer in two splits).
 - Problems: a metadata row whose audio is absent (``missing_audio``), audio without a metadata row
   (``missing_label``), a missing lyric or note file (``missing_lyrics`` / ``missing_notes``: kept without that
   label), a note file that does not parse (``bad_annotation``), a language outside the vocabulary
@@ -30,7 +30,7 @@ from typing import Any
 from audioflan_ray import vocab
 from audioflan_ray.errors import ConfigError
 from audioflan_ray.recipes._notes import NoteEvent, notes_text
-from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, hash_split, register
+from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register, speaker_split
 
 _METADATA = "vocadito_metadata.csv"
 
@@ -90,7 +90,8 @@ class Vocadito(Recipe):
             if audio not in wavs:
                 problems.append(Problem(audio, "missing_audio", f"{_METADATA} lists track {row['track_id']}"))
                 continue
-            meta: dict[str, Any] = {"speaker": vocab.speaker("vocadito", row["singer_id"])}
+            speaker = vocab.speaker("vocadito", row["singer_id"])
+            meta: dict[str, Any] = {"speaker": speaker}
             language = row["language"].strip()
             if language.lower() != "none" and "+" not in language:
                 try:
@@ -110,7 +111,8 @@ class Vocadito(Recipe):
                     meta["notes"] = notes_text(read_notes(self.root.read_text(notes_path)))
                 except ValueError as e:
                     problems.append(Problem(notes_path, "bad_annotation", f"{e}; {audio} is kept without notes"))
-            recordings.append(Recording(rec_id, audio, hash_split(rec_id), compact(meta), wavs[audio]))
+            split = speaker_split("vocadito", speaker)
+            recordings.append(Recording(rec_id, audio, split, compact(meta), wavs[audio]))
         for audio in wavs:
             if audio not in listed:
                 name = posixpath.basename(audio)

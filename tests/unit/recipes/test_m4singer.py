@@ -1,4 +1,4 @@
-"""M4Singer recipe: meta.json items, the authors' test songs, voice parts, problems, layout check."""
+"""M4Singer recipe: meta.json items, the test singers, voice parts, problems, layout check."""
 
 from __future__ import annotations
 
@@ -40,11 +40,11 @@ def _scan(root: Path) -> list[Recording | Problem]:
 
 
 def test_labels_split_and_voice_parts(tmp_path: Path) -> None:
-    items = [_item("Bass-3#听海#0003"), _item("Soprano-1#听海#0000"), _item("Mystery-9#听海#0000")]
-    root = _corpus(tmp_path, items, ["Bass-3#听海/0003.wav", "Soprano-1#听海/0000.wav", "Mystery-9#听海/0000.wav"])
+    items = [_item("Bass-3#海阔天空#0003"), _item("Soprano-1#听海#0000"), _item("Mystery-9#听海#0000")]
+    root = _corpus(tmp_path, items, ["Bass-3#海阔天空/0003.wav", "Soprano-1#听海/0000.wav", "Mystery-9#听海/0000.wav"])
     recs = {r.recording_id: r for r in _scan(root) if isinstance(r, Recording)}
-    bass = recs["Bass-3#听海#0003"]
-    assert bass.audio == "Bass-3#听海/0003.wav" and bass.split == "test"
+    bass = recs["Bass-3#海阔天空#0003"]
+    assert bass.audio == "Bass-3#海阔天空/0003.wav" and bass.split == "test"
     assert bass.meta == {
         "lyrics": "你好",
         "notes": "C4 0.50 | D4 0.50",

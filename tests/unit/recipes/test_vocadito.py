@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from audioflan_ray.recipes.base import Problem, Recording, registry
+from audioflan_ray.recipes.base import Problem, Recording, registry, speaker_split
 from audioflan_ray.recipes.vocadito import read_notes
 from audioflan_ray.storage import Root
 
@@ -51,6 +51,7 @@ def test_labels_languages_and_annotators(tmp_path: Path) -> None:
     }
     assert "language" not in recs["vocadito_2"].meta and "language" not in recs["vocadito_3"].meta
     assert recs["vocadito_4"].meta["language"] == "Mandarin Chinese"
+    assert recs["vocadito_2"].split == recs["vocadito_3"].split == speaker_split("vocadito", "vocadito_S2")
     a2 = {r.recording_id: r for r in _scan(root, annotator="A2") if isinstance(r, Recording)}
     assert a2["vocadito_1"].meta["notes"] == "C4 1.00"
 
