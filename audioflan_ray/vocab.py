@@ -166,6 +166,7 @@ LANGUAGES: dict[str, str] = {
     "bn": "Bengali",
     "bs": "Bosnian",
     "ca": "Catalan",
+    "catalan/valencian": "Catalan",  # Vocadito's spelling (Valencian is Catalan as written in Valencia)
     "ceb": "Cebuano",
     "ckb": "Central Kurdish",
     "cmn": "Mandarin Chinese",
@@ -188,6 +189,7 @@ LANGUAGES: dict[str, str] = {
     "gl": "Galician",
     "gu": "Gujarati",
     "ha": "Hausa",
+    "haw": "Hawaiian",
     "he": "Hebrew",
     "hi": "Hindi",
     "hr": "Croatian",
@@ -217,6 +219,7 @@ LANGUAGES: dict[str, str] = {
     "mi": "Maori",
     "mk": "Macedonian",
     "ml": "Malayalam",
+    "mandarin": "Mandarin Chinese",  # Vocadito's spelling
     "mn": "Mongolian",
     "mr": "Marathi",
     "ms": "Malay",
@@ -248,6 +251,7 @@ LANGUAGES: dict[str, str] = {
     "te": "Telugu",
     "tg": "Tajik",
     "th": "Thai",
+    "tl": "Tagalog",
     "tr": "Turkish",
     "uk": "Ukrainian",
     "umb": "Umbundu",
@@ -693,6 +697,8 @@ def words(value: Any) -> str:
 
 
 _WORD_FIXES = {"hiphop": "hip hop", "rnb": "r&b", "drum and bass": "drum and bass", "dnb": "drum and bass"}
+# Genres named after a tradition are proper adjectives and keep their capital.
+_WORD_FIXES.update({"carnatic": "Carnatic", "hindustani": "Hindustani"})
 
 
 # -- sound classes of the AudioSet ontology ---------------------------------------------------------------------------
