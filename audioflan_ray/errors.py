@@ -35,6 +35,9 @@ class ValidationError(AudioFlanError):
     """A built dataset does not hold what its manifest promises."""
 
 
+NOT_FED = "not_fed"  # the error type of a row that carries a NotFeedable instance to the sink's not_fed count
+
+
 class NotFeedable(AudioFlanError):
     """A recording cannot feed one task honestly (e.g. nothing above a bandwidth-extension cutoff to restore).
 

@@ -53,6 +53,7 @@ class Content:
     def to_json(self) -> dict[str, Any]:
         """The fields ``other.quality`` records (``speech_segments`` as ``[[start_s, end_s], ...]``)."""
         return {
+            "duration_s": round(self.duration_s, 6),
             "peak_dbfs": round(self.peak_dbfs, 2),
             "content_silence_ratio": round(self.silence_ratio, 4),
             "speech_ratio": round(self.speech_ratio, 4),
@@ -60,9 +61,9 @@ class Content:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], duration_s: float) -> Content:
+    def from_json(cls, data: dict[str, Any]) -> Content:
         return cls(
-            duration_s=duration_s,
+            duration_s=float(data["duration_s"]),
             peak_dbfs=float(data["peak_dbfs"]),
             silence_ratio=float(data["content_silence_ratio"]),
             speech_segments=tuple((float(s), float(e)) for s, e in data["speech_segments"]),

@@ -96,6 +96,7 @@ def compose(
     domain: str,
     links: dict[str, Any],
     partners: PartnerLoader,
+    quality: dict[str, Any] | None = None,
 ) -> Instance:
     domain_rate = int(getattr(partners.cfg.audio.sample_rate, domain))  # the recording's domain names its ids
     values: dict[str, Any] = dict(meta)
@@ -105,7 +106,7 @@ def compose(
         partner_meta[role] = info["meta"]
         values.update({f"{role}_{f}": v for f, v in info["meta"].items()})
         partner_audio[role] = partners.load(info, rate, domain_rate)
-    values.update(t.answer(meta, partner_meta, domain))
+    values.update(t.answer(meta, partner_meta, domain, quality))
     if "choices" in links:
         values["choices"] = links["choices"]
     built = None

@@ -33,6 +33,11 @@ MATCH_MODES = ("same", "different", "balanced")
 POOLS = ("same", "noise")
 COMPARE_ANSWERS = {"equal": ("same", "different"), "greater": ("first", "second")}
 DOMAINS = ("speech", "music", "audio")
+#: content_answers rules -> the answers a template must give (audio/content.py holds the rules themselves)
+CONTENT_RULES = {
+    "speech_presence": ("speech", "no_speech"),
+    "content_class": ("speech", "silence", "music", "noise"),
+}
 
 
 def audio_ref(audio_id: str) -> str:
@@ -76,7 +81,7 @@ class Template:
     build: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     compare: dict[str, Any] | None = None  # {field, op, answers}
-    domain_answers: dict[str, str] = field(default_factory=dict)
+    content_answers: dict[str, Any] | None = None  # {rule, answers}: {content_answer} from the measured segment
     choices: dict[str, Any] | None = None  # {field, count}
 
     @property
@@ -139,8 +144,15 @@ class Template:
         except KeyError as exc:
             raise TemplateError(f"{self.path}: placeholder {exc} has no value for {key}") from exc
 
-    def answer(self, meta: dict[str, Any], partner_meta: dict[str, dict[str, Any]], domain: str) -> dict[str, str]:
-        """Values computed from labels: ``{answer}`` of a comparison, ``{domain_answer}``."""
+    def answer(
+        self,
+        meta: dict[str, Any],
+        partner_meta: dict[str, dict[str, Any]],
+        domain: str,
+        quality: dict[str, Any] | None = None,
+    ) -> dict[str, str]:
+        """Values computed from labels and measurements: ``{answer}`` of a comparison; ``{content_answer}`` from the
+        segment's content measurement (``quality``, what the dsp stage recorded) and the corpus's content hint."""
         out: dict[str, str] = {}
         if self.compare:
             f, op, answers = self.compare["field"], self.compare["op"], self.compare["answers"]
@@ -149,8 +161,17 @@ class Template:
                 out["answer"] = answers["same" if str(meta.get(f)) == str(other) else "different"]
             else:
                 out["answer"] = answers["first" if float(meta[f]) > float(other) else "second"]  # type: ignore[arg-type]
-        if self.domain_answers:
-            out["domain_answer"] = self.domain_answers[domain]
+        if self.content_answers:
+            from audioflan_ray.audio import content
+
+            if not quality or "speech_segments" not in quality:
+                raise TemplateError(f"{self.minor}: the segment has no content measurement (dsp stage)")
+            c = content.Content.from_json(quality)
+            if self.content_answers["rule"] == "speech_presence":
+                key = "speech" if content.has_speech(c, meta) else "no_speech"
+            else:
+                key = content.content_class(c, domain, meta)
+            out["content_answer"] = self.content_answers["answers"][key]
         return out
 
 
@@ -192,7 +213,7 @@ ALLOWED_KEYS = {
     "partners",
     "build",
     "compare",
-    "domain_answers",
+    "content_answers",
     "choices",
     "per_segment",
     "instructions",
@@ -327,11 +348,18 @@ def load_template(path: Path) -> Template:
             compare = None
         else:
             values.add("answer")
-    domain_answers = data.get("domain_answers") or {}
-    if domain_answers:
-        if set(domain_answers) != set(feeds_from):
-            problems.append(f"{path.name}: domain_answers must give an answer for each of feeds_from")
-        values.add("domain_answer")
+    content_answers = data.get("content_answers")
+    if content_answers is not None:
+        rule = content_answers.get("rule") if isinstance(content_answers, dict) else None
+        answers = content_answers.get("answers") if isinstance(content_answers, dict) else None
+        if rule not in CONTENT_RULES or not isinstance(answers, dict) or set(answers) != set(CONTENT_RULES[rule]):
+            problems.append(
+                f"{path.name}: content_answers needs a rule of {sorted(CONTENT_RULES)} and answers for exactly its "
+                f"keys ({', '.join(f'{r}: {list(k)}' for r, k in CONTENT_RULES.items())})"
+            )
+            content_answers = None
+        else:
+            values.add("content_answer")
     choices = data.get("choices")
     if choices is not None:
         if not isinstance(choices, dict) or choices.get("field") not in requires or int(choices.get("count", 0)) < 2:
@@ -396,7 +424,11 @@ def load_template(path: Path) -> Template:
         build=build_name,
         params=params,
         compare=dict(compare) if compare else None,
-        domain_answers={str(k): str(v) for k, v in domain_answers.items()},
+        content_answers=(
+            {"rule": content_answers["rule"], "answers": {str(k): str(v) for k, v in content_answers["answers"].items()}}
+            if content_answers
+            else None
+        ),
         choices={"field": choices["field"], "count": int(choices["count"])} if choices else None,
     )
 
