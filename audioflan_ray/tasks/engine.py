@@ -175,6 +175,12 @@ class Template:
         return out
 
 
+def _content_answers(data: Any) -> dict[str, Any] | None:
+    if not data:
+        return None
+    return {"rule": data["rule"], "answers": {str(k): str(v) for k, v in data["answers"].items()}}
+
+
 def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -329,7 +335,7 @@ def load_template(path: Path) -> Template:
             built_slots = {s for s, src in slots.items() if src == "built"}
             problems += [f"{path.name}: slot {s} is not an output of {b.name}" for s in built_slots - set(b.outputs)]
             for r in b.partners:
-                if r not in roles:
+                if r not in roles and r not in b.optional_partners:
                     problems.append(f"{path.name}: builder {b.name} needs a partner with role {r!r}")
             optional = set(b.optional_partners)
             partners = tuple(
@@ -424,11 +430,7 @@ def load_template(path: Path) -> Template:
         build=build_name,
         params=params,
         compare=dict(compare) if compare else None,
-        content_answers=(
-            {"rule": content_answers["rule"], "answers": {str(k): str(v) for k, v in content_answers["answers"].items()}}
-            if content_answers
-            else None
-        ),
+        content_answers=_content_answers(content_answers),
         choices={"field": choices["field"], "count": int(choices["count"])} if choices else None,
     )
 
