@@ -252,7 +252,10 @@ def setup_dsp(cfg: Config) -> RowFn:
 
             summary.update(content.measure(audio, rate).to_json())  # the levels as recorded, before normalization
         if qc.normalize_lufs is not None:
+            before = float(np.max(np.abs(audio))) if len(audio) else 0.0
             audio = q.normalize_loudness(audio, rate, qc.normalize_lufs)
+            # The gain applied, so that related audio (a mixture's clean source) keeps its level against the mixture.
+            summary["gain_db"] = round(20 * np.log10(float(np.max(np.abs(audio))) / before), 6) if before > 0 else 0.0
         return {
             **row,
             "samples": audio.astype(np.float32).tobytes(),
@@ -359,6 +362,7 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                     links=links.get(minor, {}),
                     partners=partners,
                     quality=quality,
+                    window=(row["dataset"], row["audio_uri"], float(row["start_s"]), float(row["end_s"])),
                 )
             except NotFeedable as exc:  # not a fault: the sink counts it in stats.json not_fed under its reason
                 out.append({**row, "key": key, "task": t.minor, "error": error_json("map_tasks", exc.reason, NOT_FED)})
@@ -379,6 +383,8 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                 other["partners"] = inst.partners
             if t.build:
                 other["built"] = inst.built
+            if inst.related:
+                other["related"] = inst.related
             sample = {
                 **inst.text,
                 "uuid": key,

@@ -10,6 +10,7 @@ variant of each part is chosen from a hash of the instance key, so a rebuild ren
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import string
 from dataclasses import dataclass, field
@@ -45,6 +46,42 @@ def audio_ref(audio_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class Related:
+    """An audio source read from metadata: a recording's ``target_audio`` or one of its ``stems``."""
+
+    owner: str  # "self" or a partner role
+    field: str  # "target_audio" | "stems"
+    label: str | None = None  # the stem: a label, or "{field}" for the label a metadata field names
+
+
+def parse_related(src: str) -> Related | None:
+    """``meta.target_audio``, ``meta.stems.<label>``, ``meta.stems.{field}``, ``partner.<role>.target_audio``."""
+    parts = src.split(".")
+    if parts[:2] == ["meta", "target_audio"] and len(parts) == 2:
+        return Related("self", "target_audio")
+    if parts[:2] == ["meta", "stems"] and len(parts) >= 3 and all(parts[2:]):
+        return Related("self", "stems", ".".join(parts[2:]))
+    if len(parts) == 3 and parts[0] == "partner" and parts[2] == "target_audio":
+        return Related(parts[1], "target_audio")
+    return None
+
+
+def related_path(src: str, meta: dict[str, Any], partner_meta: dict[str, dict[str, Any]]) -> str | None:
+    """The corpus-relative path a related source names for this recording (None where its metadata has none)."""
+    r = parse_related(src)
+    if r is None:
+        return None
+    m = meta if r.owner == "self" else partner_meta.get(r.owner) or {}
+    if r.field == "target_audio":
+        return str(m["target_audio"]) if m.get("target_audio") else None
+    stems = m.get("stems") or "{}"
+    stems = json.loads(stems) if isinstance(stems, str) else stems
+    label = str(meta.get(r.label[1:-1], "")) if r.label and r.label.startswith("{") else r.label
+    path = stems.get(label) if isinstance(stems, dict) else None
+    return str(path) if path else None
+
+
+@dataclass(frozen=True)
 class PartnerSpec:
     """Another recording an instance uses, chosen at plan time in the same dataset and split (or the noise pool)."""
 
@@ -64,7 +101,7 @@ class Template:
     code: str
     info: TaskInfo
     requires: tuple[str, ...]
-    slots: dict[str, str]  # audio placeholder -> "self" | "built" | "partner.<role>"
+    slots: dict[str, str]  # audio placeholder -> "self" | "built" | "partner.<role>" | a related source
     members: dict[str, str]  # audio placeholder -> member suffix (input.flac, input2.flac, output.flac ...)
     per_segment: bool  # whether the labels stay true for a window cut out of a longer recording
     instructions: tuple[str, ...]
@@ -83,6 +120,7 @@ class Template:
     compare: dict[str, Any] | None = None  # {field, op, answers}
     content_answers: dict[str, Any] | None = None  # {rule, answers}: {content_answer} from the measured segment
     choices: dict[str, Any] | None = None  # {field, count}
+    real_slots: dict[str, str] = field(default_factory=dict)  # the corpus's own pair, where a recording has one
 
     @property
     def generation(self) -> bool:
@@ -100,6 +138,14 @@ class Template:
         if self.partners:
             return "pair"
         return "label"
+
+    def slots_for(self, meta: dict[str, Any], partner_meta: dict[str, dict[str, Any]]) -> dict[str, str]:
+        """The audio sources of one instance: ``real_audio`` where the recording (and its partners) carry every
+        related signal it reads (nothing is built then), else ``audio``."""
+        related = [s for s in self.real_slots.values() if parse_related(s)]
+        if related and all(related_path(s, meta, partner_meta) for s in related):
+            return self.real_slots
+        return self.slots
 
     def variant(self, key: str) -> int:
         """Index of the instruction variant ``render`` picks for ``key``."""
@@ -175,6 +221,22 @@ class Template:
         return out
 
 
+def _related_problem(
+    src: str, roles: set[str], requires: list[str], path: Path, problems: list[str], needs_field: bool
+) -> bool:
+    """Whether ``src`` is a related source; records what is wrong with it (unknown role, a field not required)."""
+    r = parse_related(src)
+    if r is None:
+        return False
+    if r.owner != "self" and r.owner not in roles:
+        problems.append(f"{path.name}: {src}: no partner with role {r.owner!r}")
+    if r.label and r.label.startswith("{") and (not r.label.endswith("}") or r.label[1:-1] not in requires):
+        problems.append(f"{path.name}: {src}: a stem named by a field needs that field among requires")
+    if needs_field and r.owner == "self" and r.field not in requires:
+        problems.append(f"{path.name}: audio {src} needs {r.field!r} among requires (else use real_audio)")
+    return True
+
+
 def _content_answers(data: Any) -> dict[str, Any] | None:
     if not data:
         return None
@@ -221,6 +283,7 @@ ALLOWED_KEYS = {
     "compare",
     "content_answers",
     "choices",
+    "real_audio",
     "per_segment",
     "instructions",
     "audio_labels",
@@ -314,11 +377,22 @@ def load_template(path: Path) -> Template:
     elif isinstance(side, dict) and side:
         for slot, src in side.items():
             ok = src in ("self", "built") or (isinstance(src, str) and src.startswith("partner.") and src[8:] in roles)
+            ok = ok or _related_problem(str(src), roles, requires, path, problems, needs_field=True)
             if not SLOT_RE.match(str(slot)) or not ok:
                 problems.append(f"{path.name}: audio slot {slot}: {src!r} must be self, built or partner.<role>")
             slots[str(slot)] = str(src)
     else:
         problems.append(f"{path.name}: audio must be 'input', 'output' or a mapping of audio placeholders")
+    real = data.get("real_audio") or {}
+    if not isinstance(real, dict) or (real and set(real) != set(slots)):
+        problems.append(f"{path.name}: real_audio must map the same placeholders as audio ({sorted(slots)})")
+        real = {}
+    for slot, src in real.items():
+        ok = src == "self" or (isinstance(src, str) and src.startswith("partner.") and src[8:] in roles)
+        if not ok and not _related_problem(str(src), roles, requires, path, problems, needs_field=False):
+            problems.append(f"{path.name}: real_audio {slot}: {src!r} must be self, partner.<role> or related audio")
+    if real and not any(parse_related(str(s)) for s in real.values()):
+        problems.append(f"{path.name}: real_audio reads no related audio (meta.target_audio, meta.stems.<label>...)")
     build = data.get("build")
     build_name, params = None, {}
     values: set[str] = set()
@@ -398,6 +472,14 @@ def load_template(path: Path) -> Template:
         n = sum(_placeholders(patterns[p]) >= {slot} for p in ("input", "output"))
         if slot not in members or (patterns["input"] + patterns["output"]).count("{" + slot + "}") != 1 or n != 1:
             problems.append(f"{path.name}: audio placeholder {{{slot}}} must appear exactly once in input or output")
+    if real and build_name:
+        from audioflan_ray.audio.simulate import BUILDERS
+
+        used = set().union(*(_placeholders(x) for x in (*instructions, patterns["input"], patterns["output"])))
+        problems += [
+            f"{path.name}: {{{v}}} comes from the builder, which a real_audio instance does not run"
+            for v in sorted(used & set(BUILDERS[build_name].values))
+        ]
     for instr in instructions:
         unknown = _placeholders(instr) - known
         problems += [f"{path.name}: instruction uses {{{u}}} which nothing provides" for u in sorted(unknown)]
@@ -432,6 +514,7 @@ def load_template(path: Path) -> Template:
         compare=dict(compare) if compare else None,
         content_answers=_content_answers(content_answers),
         choices={"field": choices["field"], "count": int(choices["count"])} if choices else None,
+        real_slots={str(k): str(v) for k, v in real.items()},
     )
 
 
