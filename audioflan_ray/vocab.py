@@ -263,6 +263,21 @@ LANGUAGES: dict[str, str] = {
     "zh-tw": "Mandarin Chinese",
     "zh-hk": "Cantonese",
     "zu": "Zulu",
+    # Common Voice locales not covered above (its 6.x-7.x releases)
+    "ab": "Abkhaz",
+    "br": "Breton",
+    "cnh": "Hakha Chin",
+    "cv": "Chuvash",
+    "dv": "Dhivehi",
+    "fy": "Western Frisian",
+    "hsb": "Upper Sorbian",
+    "ia": "Interlingua",
+    "kab": "Kabyle",
+    "rm": "Romansh",
+    "rw": "Kinyarwanda",
+    "sah": "Sakha",
+    "tt": "Tatar",
+    "vot": "Votic",
 }
 _LANGUAGE_NAMES = {name.lower(): name for name in LANGUAGES.values()}
 
@@ -292,6 +307,7 @@ _ACCENTS = {
     "canadian": "Canadian",
     "canada": "Canadian",
     "english": "English (England)",
+    "english (england)": "English (England)",
     "england": "English (England)",
     "british": "British",
     "scottish": "Scottish",
@@ -332,6 +348,24 @@ _ACCENTS = {
     "dutch": "Dutch",
     "russian": "Russian",
     "arabic": "Arabic",
+    # AudioMNIST's spellings (its speakers' first language or origin)
+    "german/spanish": "German and Spanish",
+    "german and spanish": "German and Spanish",
+    "south korean": "South Korean",
+    "levant": "Levantine",
+    "levantine": "Levantine",
+    "chinese": "Chinese",
+    "brasilian": "Brazilian",
+    "brazilian": "Brazilian",
+    "egyptian american": "Egyptian American",
+    "danish": "Danish",
+    "tamil": "Tamil",
+    "madras": "Indian",  # the city (Chennai), not a variety of its own
+    "india": "Indian",
+    # FSDD's speaker table (BEL/French, GRC/Greek) and Common Voice's "malaysia"
+    "belgian": "Belgian",
+    "greek": "Greek",
+    "malaysia": "Malaysian",
     "northern": "Northern",
     "southern": "Southern",
     "north": "Northern",
@@ -360,6 +394,91 @@ def speaker(dataset: str, value: Any) -> str:
     if not sid:
         raise ValueError(f"{dataset}: empty speaker id")
     return f"{dataset}_{sid}"
+
+
+# -- age bands -------------------------------------------------------------------------------------------------------
+
+
+def age_band(low: int | None, high: int | None) -> str:
+    """A corpus's age band in years (either end open): its age group when the whole band lies in one (``20``-``29``
+    -> ``twenties``), else the band itself (``14``-``25`` -> ``14-25``, ``None``-``13`` -> ``under 14``, ``41``-
+    ``None`` -> ``over 40``), so that an answer never claims more than the corpus knows."""
+    if low is not None and high is not None:
+        if low > high:
+            raise ValueError(f"age band {low}-{high} is empty")
+        first, last = age_group(low), age_group(high)
+        return first if first == last and first is not None else f"{low}-{high}"
+    if high is not None:
+        return "child" if high < 13 else f"under {high + 1}"
+    if low is not None:
+        return "nineties" if low >= 90 else f"over {low - 1}"
+    raise ValueError("age band without either end")
+
+
+# -- dialects ----------------------------------------------------------------------------------------------------------
+
+#: Dialect spellings -> the dialect in words. KeSpeech's eight subdialects are varieties of Mandarin, named as
+#: linguists do (``Ji-Lu`` -> ``Ji-Lu Mandarin``); its ``Mandarin`` is the standard language.
+_DIALECTS = {
+    "mandarin": "Standard Mandarin",
+    "standard mandarin": "Standard Mandarin",
+    "beijing": "Beijing Mandarin",
+    "ji-lu": "Ji-Lu Mandarin",
+    "jiang-huai": "Jiang-Huai Mandarin",
+    "jiao-liao": "Jiao-Liao Mandarin",
+    "lan-yin": "Lan-Yin Mandarin",
+    "northeastern": "Northeastern Mandarin",
+    "southwestern": "Southwestern Mandarin",
+    "zhongyuan": "Zhongyuan Mandarin",
+}
+
+
+def dialect(value: Any) -> str:
+    """A dialect in words: KeSpeech ``Southwestern`` -> ``Southwestern Mandarin``, ``Mandarin`` -> ``Standard
+    Mandarin``; names already in words pass when listed."""
+    key = re.sub(r"\s+", " ", str(value).strip()).lower()
+    if key in _DIALECTS:
+        return _DIALECTS[key]
+    if key in {v.lower() for v in _DIALECTS.values()}:
+        return next(v for v in _DIALECTS.values() if v.lower() == key)
+    raise ValueError(f"dialect {value!r} is not in the dialect vocabulary (extend vocab._DIALECTS)")
+
+
+# -- vocoders (spoofed speech) -----------------------------------------------------------------------------------------
+
+#: Waveform generators as the anti-spoofing corpora name them -> words. ASVspoof 2019 LA names one generator per
+#: attack (its paper's table); the ASVspoof 2021 DF keys give a vocoder category.
+_VOCODERS = {
+    "wavenet": "WaveNet",
+    "world": "WORLD",
+    "straight": "STRAIGHT",
+    "vocaine": "Vocaine",
+    "wavernn": "WaveRNN",
+    "griffin-lim": "Griffin-Lim",
+    "neural source-filter": "neural source-filter",
+    "spectral filtering": "spectral filtering",
+    "waveform filtering": "waveform filtering",
+    "mfcc vocoder": "MFCC vocoder",
+    "waveform concatenation": "waveform concatenation",
+    "waveform_concatenation": "waveform concatenation",
+    "traditional_vocoder": "traditional vocoder",
+    "traditional vocoder": "traditional vocoder",
+    "neural_vocoder_autoregressive": "autoregressive neural vocoder",
+    "autoregressive neural vocoder": "autoregressive neural vocoder",
+    "neural_vocoder_nonautoregressive": "non-autoregressive neural vocoder",
+    "non-autoregressive neural vocoder": "non-autoregressive neural vocoder",
+}
+
+
+def vocoder(value: Any) -> str | None:
+    """A spoofing system's waveform generator in words (``neural_vocoder_autoregressive`` -> ``autoregressive neural
+    vocoder``, ``WORLD`` as written); ``unknown`` / ``bonafide`` / ``-`` -> None."""
+    key = str(value).strip().lower()
+    if key in ("", "-", "unknown", "bonafide", "none"):
+        return None
+    if key not in _VOCODERS:
+        raise ValueError(f"vocoder {value!r} is not in the vocoder vocabulary (extend vocab._VOCODERS)")
+    return _VOCODERS[key]
 
 
 # -- musical key and tempo ---------------------------------------------------------------------------------------------
@@ -453,6 +572,8 @@ CANONICAL: dict[str, Callable[[Any], Any]] = {
     "instrument_family": words,
     "transcript": text,
     "caption": text,
+    "dialect": dialect,
+    "vocoder": vocoder,
 }
 
 

@@ -6,12 +6,16 @@
 - Native layout: ``genres/<genre>/<genre>.NNNNN.{au,wav}`` (the marsyas release is ``.au``; WAV re-encodings such
   as mirdata's keep the tree; Kaggle's copy names it ``genres_original/``). Other files (the marsyas ``*.mf``
   lists) are not audio and are not read.
-- Labels: the genre is the folder name as written (``hiphop`` stays ``hiphop``): blues, classical, country, disco,
-  hiphop, jazz, metal, pop, reggae, rock.
-- Split: the corpus defines none; ``hash_split(recording_id)`` (5 % dev, 5 % test), with ``recording_id`` the file
-  stem (``blues.00000``).
+- Labels: the genre is the folder name as lower-case words (``vocab.words``: ``hiphop`` -> ``hip hop``): blues,
+  classical, country, disco, hip hop, jazz, metal, pop, reggae, rock.
+- Split: the corpus defines none. When the root holds the fault-filtered lists of Kereliuk, Sturm & Larsen ("Deep
+  learning and music adversaries", 2015; ``train_filtered.txt``, ``valid_filtered.txt``, ``test_filtered.txt``,
+  one ``<genre>/<genre>.NNNNN.<ext>`` per line, as in github.com/coreyker/dnn-mgr) they are the split: they keep
+  each artist in one split and leave out repeated and distorted excerpts, which are then ``unlisted``. Without
+  them, ``hash_split(recording_id)`` (5 % dev, 5 % test), with ``recording_id`` the file stem (``blues.00000``).
 - Problems: an audio file not directly inside a genre folder -> ``bad_layout``; a second file for the same stem
-  (``.au`` beside ``.wav``, or both folders present) -> ``duplicate`` (``genres/`` and ``.wav`` win).
+  (``.au`` beside ``.wav``, or both folders present) -> ``duplicate`` (``genres/`` and ``.wav`` win); with the
+  filtered lists, an excerpt none of them lists -> ``unlisted``.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from audioflan_ray import vocab
 from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, hash_split, register
 
 _GENRE_DIRS = ("genres", "genres_original")
 _SUFFIXES = (".wav", ".au")
+_LISTS = {"train_filtered.txt": "train", "valid_filtered.txt": "dev", "test_filtered.txt": "test"}
 
 
 @register
@@ -32,6 +38,7 @@ class GTZAN(Recipe):
     # Excerpts of CDs, radio and microphone recordings: "radio" is the closest Audio-FLAN source label.
     source = ["radio"]
     number = 40
+    licence = "none (research use only)"
     provides = frozenset({"genre"})
 
     def _audio(self) -> list[tuple[str, int]]:
@@ -39,6 +46,19 @@ class GTZAN(Recipe):
         return [
             item for folder in _GENRE_DIRS for suffix in _SUFFIXES for item in self.root.find(folder, suffix).items()
         ]
+
+    def _listed(self) -> dict[str, str] | None:
+        """recording id -> split from the fault-filtered lists, or None when the root has none of them."""
+        if not any(self.root.exists(name) for name in _LISTS):
+            return None
+        splits = {}
+        for name, split in _LISTS.items():
+            if self.root.exists(name):
+                for line in self.root.read_text(name).splitlines():
+                    stem = posixpath.basename(line.strip())
+                    if stem:
+                        splits[stem.removesuffix(".au").removesuffix(".wav")] = split
+        return splits
 
     def check_layout(self) -> list[str]:
         if not any(self.root.isdir(folder) for folder in _GENRE_DIRS):
@@ -49,6 +69,7 @@ class GTZAN(Recipe):
         recordings: list[Recording] = []
         problems: list[Problem] = []
         seen: set[str] = set()
+        listed = self._listed()
         for audio, size in self._audio():
             parts = audio.split("/")
             if len(parts) != 3:
@@ -59,7 +80,10 @@ class GTZAN(Recipe):
                 problems.append(Problem(audio, "duplicate", f"{rec_id} is already listed under another name"))
                 continue
             seen.add(rec_id)
-            meta = compact({"genre": parts[1]})
-            recordings.append(Recording(rec_id, audio, hash_split(rec_id), meta, size))
+            if listed is not None and rec_id not in listed:
+                problems.append(Problem(audio, "unlisted", "no *_filtered.txt list names this excerpt"))
+                continue
+            split = listed[rec_id] if listed is not None else hash_split(rec_id)
+            recordings.append(Recording(rec_id, audio, split, compact({"genre": vocab.words(parts[1])}), size))
         yield from sorted(recordings, key=lambda r: r.recording_id)
         yield from sorted(problems, key=lambda p: p.path)

@@ -2,7 +2,8 @@
 
 A template file holds the minor task name (exactly as in audioflan_tasks.csv), a short ``code`` used in sample
 keys, the metadata fields it requires, its audio placeholders and where each comes from (this recording, a partner
-recording chosen at plan time, or audio built by ``audio/simulate.py``), at least 8 instruction variants, label and
+recording chosen at plan time, or audio built by ``audio/simulate.py``), at least 20 instruction variants with the
+``meaning`` words that every one of them must hold (so that a paraphrase cannot drift to another task), label and
 prefix variants, the ``input`` / ``output`` patterns, and inline test cases (CONTRIBUTING.md lists every key). The
 variant of each part is chosen from a hash of the instance key, so a rebuild renders every instance identically.
 """
@@ -24,7 +25,7 @@ from audioflan_ray.errors import TemplateError
 from audioflan_ray.tasks.catalog import TaskInfo, catalog
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-MIN_INSTRUCTIONS = 8
+MIN_INSTRUCTIONS = 20
 PLACEHOLDERS_FIXED = {"audio_label", "text_label", "prefix"}
 SOA, EOA = "<|SOA|>", "<|EOA|>"
 AUDIO_REF = re.compile(r"<\|SOA\|>([^<]+)<\|EOA\|>")
@@ -121,6 +122,10 @@ class Template:
     content_answers: dict[str, Any] | None = None  # {rule, answers}: {content_answer} from the measured segment
     choices: dict[str, Any] | None = None  # {field, count}
     real_slots: dict[str, str] = field(default_factory=dict)  # the corpus's own pair, where a recording has one
+    meaning: tuple[str, ...] = ()  # words or stems, lower case, of which every instruction holds at least one
+    # Closed-set speaker identification: test speakers must be seen in training, so the build splits this task's
+    # instances by a hash of the recording within each speaker instead of taking the recipe's held-out-speaker split.
+    split_within_speaker: bool = False
 
     @property
     def generation(self) -> bool:
@@ -261,6 +266,19 @@ def _strings(data: dict[str, Any], key: str, path: Path, problems: list[str], de
     return tuple(value)
 
 
+def _meaning(data: dict[str, Any], instructions: tuple[str, ...], path: Path, problems: list[str]) -> tuple[str, ...]:
+    """The ``meaning`` words in lower case; every instruction must hold one, so that a paraphrase keeps its task."""
+    raw = data.get("meaning")
+    if not isinstance(raw, list) or not raw or not all(isinstance(m, str) and m.strip() for m in raw):
+        problems.append(f"{path.name}: meaning must list the words or stems of which every instruction holds one")
+        return ()
+    stems = tuple(m.strip().lower() for m in raw)
+    for instr in instructions:
+        if not any(stem in instr.lower() for stem in stems):
+            problems.append(f"{path.name}: instruction {instr!r} holds none of the meaning words {list(stems)}")
+    return stems
+
+
 def _members(slots: dict[str, str], patterns: dict[str, str]) -> dict[str, str]:
     """Member suffix per audio placeholder, by side and order of appearance: input.flac, input2.flac, output.flac."""
     out: dict[str, str] = {}
@@ -285,7 +303,9 @@ ALLOWED_KEYS = {
     "choices",
     "real_audio",
     "per_segment",
+    "split_within_speaker",
     "instructions",
+    "meaning",
     "audio_labels",
     "text_labels",
     "output_prefixes",
@@ -483,6 +503,12 @@ def load_template(path: Path) -> Template:
     for instr in instructions:
         unknown = _placeholders(instr) - known
         problems += [f"{path.name}: instruction uses {{{u}}} which nothing provides" for u in sorted(unknown)]
+    meaning = _meaning(data, instructions, path, problems)
+    split_within_speaker = data.get("split_within_speaker", False)
+    if not isinstance(split_within_speaker, bool):
+        problems.append(f"{path.name}: split_within_speaker must be true or false")
+    elif split_within_speaker and "speaker" not in requires:
+        problems.append(f"{path.name}: split_within_speaker needs speaker among requires")
     tests = data.get("tests") or []
     if not isinstance(tests, list) or not tests:
         problems.append(f"{path.name}: at least one inline test case required")
@@ -515,6 +541,8 @@ def load_template(path: Path) -> Template:
         content_answers=_content_answers(content_answers),
         choices={"field": choices["field"], "count": int(choices["count"])} if choices else None,
         real_slots={str(k): str(v) for k, v in real.items()},
+        meaning=meaning,
+        split_within_speaker=split_within_speaker is True,
     )
 
 
