@@ -33,3 +33,16 @@ class StorageError(AudioFlanError):
 
 class ValidationError(AudioFlanError):
     """A built dataset does not hold what its manifest promises."""
+
+
+NOT_FED = "not_fed"  # the error type of a row that carries a NotFeedable instance to the sink's not_fed count
+
+
+class NotFeedable(AudioFlanError):
+    """A recording cannot feed one task honestly (e.g. nothing above a bandwidth-extension cutoff to restore).
+
+    Not a fault: the build counts it under ``stats.json`` ``not_fed`` with ``reason``, never as an error."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)

@@ -713,6 +713,13 @@ def _place(buf: np.ndarray, x: np.ndarray, at: float, gain: float = 1.0) -> None
     buf[a:b] += gain * x[: b - a]
 
 
+def _melody_notes(notes: list[int], tempo: int, technique: str) -> str:
+    """The ``melody`` label of ``_melody``'s output: each note's start-end (the span ``_melody`` sounds it) and name."""
+    beat = 60.0 / tempo
+    length = {"staccato": 0.3, "legato": 1.0}.get(technique, 0.9) * beat
+    return ", ".join(f"{i * beat:.2f}-{i * beat + length:.2f} {_note(m)}" for i, m in enumerate(notes))
+
+
 def _melody(notes: list[int], tempo: int, preset: Preset, technique: str) -> np.ndarray:
     """One note per beat, starting at 0 s. staccato: 30 % of the beat, detached; legato: one continuous tone that
     changes pitch on the beat with no re-attack; vibrato: 90 % of the beat, each note with 5.5 Hz +-40 cent vibrato."""
@@ -790,8 +797,8 @@ def _fmt_times(times: Sequence[float]) -> str:
 
 def _music_meta(preset: Preset | None, tempo: int | None, n_beats: int | None) -> dict[str, Any]:
     meta: dict[str, Any] = {}
-    if preset is not None:
-        meta.update(instrument=preset.instrument, artist=preset.artist)
+    if preset is not None:  # the preset is the exact instrument: instrument_id names it
+        meta.update(instrument=preset.instrument, instrument_id=preset.artist, artist=preset.artist)
     if tempo is not None and n_beats is not None:
         meta.update(tempo=tempo, beats=_fmt_times([i * 60.0 / tempo for i in range(n_beats)]))
     return meta
@@ -958,6 +965,7 @@ def _build_music(corpus: _Corpus, shared: Path | None) -> None:
             "technique": technique,
             "beat_pitches": "; ".join(f"beat{i + 1}: {_note(m)}" for i, m in enumerate(notes)),
             "notes": " | ".join(f"{_note(m)} {60.0 / tempo:.2f}" for m in notes),
+            "melody": _melody_notes(notes, tempo, technique),
             "tags": f"synthesizer, instrumental, melody, {key}, {tempo} bpm, {technique}",
             "caption": f"{_article(preset.instrument).capitalize()} {preset.instrument} plays a short {technique} "
             f"melody in {key} at {tempo} BPM, one note per beat.",

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from audioflan_ray.audio import ops
 from audioflan_ray.config import Config
+from audioflan_ray.errors import NOT_FED, NotFeedable
 from audioflan_ray.storage import StorageOptions, read_uri
 from audioflan_ray.tasks.engine import templates
 
@@ -228,6 +229,8 @@ def setup_dsp(cfg: Config) -> RowFn:
         return [feat.to_npy_bytes(m) for m in mats]
 
     task_rates = audio_cfg.task_sample_rate
+    # Tasks whose answer is measured on the segment (speech presence, content class): only their rows pay for the VAD.
+    content_tasks = {t.minor for t in templates().values() if t.content_answers}
 
     def alt_rates(row: Row, src: np.ndarray, orig: int) -> list[tuple[int, bytes]]:
         """The segment at each other rate its tasks ask for, resampled from the source (not from the main rate)."""
@@ -244,8 +247,15 @@ def setup_dsp(cfg: Config) -> RowFn:
         if reason:
             msg = f"quality filter: {reason} ({json.dumps(summary)})"
             return {**row, "samples": b"", "error": error_json("dsp", msg, reason)}
+        if content_tasks & set(json.loads(row.get("tasks") or "[]")):
+            from audioflan_ray.audio import content
+
+            summary.update(content.measure(audio, rate).to_json())  # the levels as recorded, before normalization
         if qc.normalize_lufs is not None:
+            before = float(np.max(np.abs(audio))) if len(audio) else 0.0
             audio = q.normalize_loudness(audio, rate, qc.normalize_lufs)
+            # The gain applied, so that related audio (a mixture's clean source) keeps its level against the mixture.
+            summary["gain_db"] = round(20 * np.log10(float(np.max(np.abs(audio))) / before), 6) if before > 0 else 0.0
         return {
             **row,
             "samples": audio.astype(np.float32).tobytes(),
@@ -351,7 +361,12 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                     domain=row["domain"],
                     links=links.get(minor, {}),
                     partners=partners,
+                    quality=quality,
+                    window=(row["dataset"], row["audio_uri"], float(row["start_s"]), float(row["end_s"])),
                 )
+            except NotFeedable as exc:  # not a fault: the sink counts it in stats.json not_fed under its reason
+                out.append({**row, "key": key, "task": t.minor, "error": error_json("map_tasks", exc.reason, NOT_FED)})
+                continue
             except Exception as exc:  # this instance is quarantined; the recording's other tasks go on
                 msg = f"{t.minor}: {type(exc).__name__}: {exc}"
                 out.append({**row, "key": key, "task": t.minor, "error": error_json("map_tasks", msg, "compose")})
@@ -368,6 +383,8 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                 other["partners"] = inst.partners
             if t.build:
                 other["built"] = inst.built
+            if inst.related:
+                other["related"] = inst.related
             sample = {
                 **inst.text,
                 "uuid": key,

@@ -130,7 +130,12 @@ class Committer:
         by_group: dict[tuple[str, str, int], list[dict[str, Any]]] = defaultdict(list)
         error_rows: list[dict[str, Any]] = list(self.plan_problems)
         error_files = []
+        not_fed = {task: dict(per) for task, per in self.not_fed.items()}
         for ret in write_returns:
+            for task, per in (ret.get("not_fed") or {}).items():  # map_tasks' NotFeedable instances
+                counts = not_fed.setdefault(task, {})
+                for why, n in per.items():
+                    counts[why] = counts.get(why, 0) + n
             for g in ret["groups"]:
                 by_group[(g["folder"], g["dataset"], g["unit"])].append(g)
             for e in ret["errors"]:
@@ -147,7 +152,7 @@ class Committer:
                 "errors/plan.jsonl",
                 "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.plan_problems).encode(),
             )
-        stats = make_stats(shards, error_rows, self.not_fed, self.recordings)
+        stats = make_stats(shards, error_rows, dict(sorted(not_fed.items())), self.recordings)
         root.write_bytes_atomic(STATS, json.dumps(stats, indent=2, ensure_ascii=False).encode())
         manifest = {
             "format": FORMAT,

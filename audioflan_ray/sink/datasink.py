@@ -9,6 +9,7 @@ from typing import Any
 from ray.data.block import Block, BlockAccessor
 from ray.data.datasource.datasink import Datasink, WriteResult
 
+from audioflan_ray.errors import NOT_FED
 from audioflan_ray.progress import report
 from audioflan_ray.sink.commit import Committer, staged_piece_name
 from audioflan_ray.sink.tars import PieceWriter, Sample
@@ -32,14 +33,19 @@ class WebDatasetSink(Datasink[dict[str, Any]]):
         writers: dict[tuple[str, str, int], tuple[int, PieceWriter]] = {}
         errors: dict[tuple[str, int], list[dict[str, Any]]] = {}
         first_seq_err: dict[tuple[str, int], int] = {}
+        not_fed: dict[str, dict[str, int]] = {}
         instances = 0
         seconds = 0.0
         for block in blocks:
             for row in BlockAccessor.for_block(block).to_arrow().to_pylist():
                 if row["error"]:
+                    err = json.loads(row["error"])
+                    if err["type"] == NOT_FED:  # a task this recording cannot feed: counted, not quarantined
+                        per_task = not_fed.setdefault(row["task"], {})
+                        per_task[err["message"]] = per_task.get(err["message"], 0) + 1
+                        continue
                     ekey = (row["dataset"], int(row["unit"]))
                     first_seq_err.setdefault(ekey, int(row["seq"]))
-                    err = json.loads(row["error"])
                     span = (row.get("start_s"), row.get("end_s"))
                     dur = span[1] - span[0] if None not in span else row.get("duration_s")
                     errors.setdefault(ekey, []).append(
@@ -116,7 +122,7 @@ class WebDatasetSink(Datasink[dict[str, Any]]):
                 "pieces": num_pieces,
             }
         )
-        return {"groups": groups, "errors": error_files}
+        return {"groups": groups, "errors": error_files, "not_fed": not_fed}
 
     def on_write_complete(self, write_result: WriteResult[dict[str, Any]]) -> None:
         self.committer.commit(write_result.write_returns)
