@@ -424,6 +424,20 @@ def age_band(low: int | None, high: int | None) -> str:
 #: Dialect spellings -> the dialect in words. KeSpeech's eight subdialects are varieties of Mandarin, named as
 #: linguists do (``Ji-Lu`` -> ``Ji-Lu Mandarin``); its ``Mandarin`` is the standard language.
 _DIALECTS = {
+    # regional varieties of English and Spanish, as speech synthesizers and accent corpora name them
+    "american english": "American English",
+    "british english": "British English",
+    "castilian spanish": "Castilian Spanish",
+    "scottish english": "Scottish English",
+    "latin american spanish": "Latin American Spanish",
+    "caribbean english": "Caribbean English",
+    "new york city english": "New York City English",
+    "australian english": "Australian English",
+    "irish english": "Irish English",
+    "english of england": "English of England",
+    "northern irish english": "Northern Irish English",
+    "south african english": "South African English",
+    "canadian english": "Canadian English",
     "mandarin": "Standard Mandarin",
     "standard mandarin": "Standard Mandarin",
     "beijing": "Beijing Mandarin",
@@ -453,6 +467,9 @@ def dialect(value: Any) -> str:
 #: Waveform generators as the anti-spoofing corpora name them -> words. ASVspoof 2019 LA names one generator per
 #: attack (its paper's table); the ASVspoof 2021 DF keys give a vocoder category.
 _VOCODERS = {
+    "espeak-ng formant synthesizer": "espeak-ng formant synthesizer",
+    "griffin-lim phase reconstruction (copy-synthesis from the stft magnitude)": "Griffin-Lim phase reconstruction",
+    "griffin-lim phase reconstruction": "Griffin-Lim phase reconstruction",
     "wavenet": "WaveNet",
     "world": "WORLD",
     "straight": "STRAIGHT",

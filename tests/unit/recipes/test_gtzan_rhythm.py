@@ -31,7 +31,7 @@ def test_beats_and_tempo_join_their_excerpt_and_bad_files_are_problems(tmp_path:
     items = _scan(tmp_path)
     recs = {r.recording_id: r.meta for r in items if isinstance(r, Recording)}
     assert recs == {
-        "hiphop.00012": {"genre": "hiphop", "beats": "0.50, 1.00", "tempo": 119.5},
+        "hiphop.00012": {"genre": "hip hop", "beats": "0.50, 1.00", "tempo": 119.5},
         "jazz.00001": {"genre": "jazz"},
         "rock.00003": {"genre": "rock"},
     }
