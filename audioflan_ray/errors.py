@@ -59,14 +59,6 @@ class DecodeError(DataError):
     reason = "decode_error"
 
 
-class NotFeedable(AudioFlanError):
-    """This recording cannot feed one task (counted in ``not_fed`` under ``reason``), which is not an error."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
 class TransientError(AudioFlanError):
     """A storage or network fault that may clear (retried; fails the build if it persists)."""
 
@@ -77,3 +69,13 @@ class StorageError(AudioFlanError):
 
 class ValidationError(AudioFlanError):
     """A built dataset does not hold what its manifest promises."""
+
+
+class NotFeedable(AudioFlanError):
+    """A recording cannot feed one task honestly (e.g. nothing above a bandwidth-extension cutoff to restore).
+
+    Not a fault: the build counts it under ``stats.json`` ``not_fed`` with ``reason``, never as an error."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)

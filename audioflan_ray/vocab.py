@@ -166,6 +166,7 @@ LANGUAGES: dict[str, str] = {
     "bn": "Bengali",
     "bs": "Bosnian",
     "ca": "Catalan",
+    "catalan/valencian": "Catalan",  # Vocadito's spelling (Valencian is Catalan as written in Valencia)
     "ceb": "Cebuano",
     "ckb": "Central Kurdish",
     "cmn": "Mandarin Chinese",
@@ -188,6 +189,7 @@ LANGUAGES: dict[str, str] = {
     "gl": "Galician",
     "gu": "Gujarati",
     "ha": "Hausa",
+    "haw": "Hawaiian",
     "he": "Hebrew",
     "hi": "Hindi",
     "hr": "Croatian",
@@ -217,6 +219,7 @@ LANGUAGES: dict[str, str] = {
     "mi": "Maori",
     "mk": "Macedonian",
     "ml": "Malayalam",
+    "mandarin": "Mandarin Chinese",  # Vocadito's spelling
     "mn": "Mongolian",
     "mr": "Marathi",
     "ms": "Malay",
@@ -248,6 +251,7 @@ LANGUAGES: dict[str, str] = {
     "te": "Telugu",
     "tg": "Tajik",
     "th": "Thai",
+    "tl": "Tagalog",
     "tr": "Turkish",
     "uk": "Ukrainian",
     "umb": "Umbundu",
@@ -263,6 +267,21 @@ LANGUAGES: dict[str, str] = {
     "zh-tw": "Mandarin Chinese",
     "zh-hk": "Cantonese",
     "zu": "Zulu",
+    # Common Voice locales not covered above (its 6.x-7.x releases)
+    "ab": "Abkhaz",
+    "br": "Breton",
+    "cnh": "Hakha Chin",
+    "cv": "Chuvash",
+    "dv": "Dhivehi",
+    "fy": "Western Frisian",
+    "hsb": "Upper Sorbian",
+    "ia": "Interlingua",
+    "kab": "Kabyle",
+    "rm": "Romansh",
+    "rw": "Kinyarwanda",
+    "sah": "Sakha",
+    "tt": "Tatar",
+    "vot": "Votic",
 }
 _LANGUAGE_NAMES = {name.lower(): name for name in LANGUAGES.values()}
 
@@ -292,6 +311,7 @@ _ACCENTS = {
     "canadian": "Canadian",
     "canada": "Canadian",
     "english": "English (England)",
+    "english (england)": "English (England)",
     "england": "English (England)",
     "british": "British",
     "scottish": "Scottish",
@@ -332,6 +352,24 @@ _ACCENTS = {
     "dutch": "Dutch",
     "russian": "Russian",
     "arabic": "Arabic",
+    # AudioMNIST's spellings (its speakers' first language or origin)
+    "german/spanish": "German and Spanish",
+    "german and spanish": "German and Spanish",
+    "south korean": "South Korean",
+    "levant": "Levantine",
+    "levantine": "Levantine",
+    "chinese": "Chinese",
+    "brasilian": "Brazilian",
+    "brazilian": "Brazilian",
+    "egyptian american": "Egyptian American",
+    "danish": "Danish",
+    "tamil": "Tamil",
+    "madras": "Indian",  # the city (Chennai), not a variety of its own
+    "india": "Indian",
+    # FSDD's speaker table (BEL/French, GRC/Greek) and Common Voice's "malaysia"
+    "belgian": "Belgian",
+    "greek": "Greek",
+    "malaysia": "Malaysian",
     "northern": "Northern",
     "southern": "Southern",
     "north": "Northern",
@@ -360,6 +398,108 @@ def speaker(dataset: str, value: Any) -> str:
     if not sid:
         raise ValueError(f"{dataset}: empty speaker id")
     return f"{dataset}_{sid}"
+
+
+# -- age bands -------------------------------------------------------------------------------------------------------
+
+
+def age_band(low: int | None, high: int | None) -> str:
+    """A corpus's age band in years (either end open): its age group when the whole band lies in one (``20``-``29``
+    -> ``twenties``), else the band itself (``14``-``25`` -> ``14-25``, ``None``-``13`` -> ``under 14``, ``41``-
+    ``None`` -> ``over 40``), so that an answer never claims more than the corpus knows."""
+    if low is not None and high is not None:
+        if low > high:
+            raise ValueError(f"age band {low}-{high} is empty")
+        first, last = age_group(low), age_group(high)
+        return first if first == last and first is not None else f"{low}-{high}"
+    if high is not None:
+        return "child" if high < 13 else f"under {high + 1}"
+    if low is not None:
+        return "nineties" if low >= 90 else f"over {low - 1}"
+    raise ValueError("age band without either end")
+
+
+# -- dialects ----------------------------------------------------------------------------------------------------------
+
+#: Dialect spellings -> the dialect in words. KeSpeech's eight subdialects are varieties of Mandarin, named as
+#: linguists do (``Ji-Lu`` -> ``Ji-Lu Mandarin``); its ``Mandarin`` is the standard language.
+_DIALECTS = {
+    # regional varieties of English and Spanish, as speech synthesizers and accent corpora name them
+    "american english": "American English",
+    "british english": "British English",
+    "castilian spanish": "Castilian Spanish",
+    "scottish english": "Scottish English",
+    "latin american spanish": "Latin American Spanish",
+    "caribbean english": "Caribbean English",
+    "new york city english": "New York City English",
+    "australian english": "Australian English",
+    "irish english": "Irish English",
+    "english of england": "English of England",
+    "northern irish english": "Northern Irish English",
+    "south african english": "South African English",
+    "canadian english": "Canadian English",
+    "mandarin": "Standard Mandarin",
+    "standard mandarin": "Standard Mandarin",
+    "beijing": "Beijing Mandarin",
+    "ji-lu": "Ji-Lu Mandarin",
+    "jiang-huai": "Jiang-Huai Mandarin",
+    "jiao-liao": "Jiao-Liao Mandarin",
+    "lan-yin": "Lan-Yin Mandarin",
+    "northeastern": "Northeastern Mandarin",
+    "southwestern": "Southwestern Mandarin",
+    "zhongyuan": "Zhongyuan Mandarin",
+}
+
+
+def dialect(value: Any) -> str:
+    """A dialect in words: KeSpeech ``Southwestern`` -> ``Southwestern Mandarin``, ``Mandarin`` -> ``Standard
+    Mandarin``; names already in words pass when listed."""
+    key = re.sub(r"\s+", " ", str(value).strip()).lower()
+    if key in _DIALECTS:
+        return _DIALECTS[key]
+    if key in {v.lower() for v in _DIALECTS.values()}:
+        return next(v for v in _DIALECTS.values() if v.lower() == key)
+    raise ValueError(f"dialect {value!r} is not in the dialect vocabulary (extend vocab._DIALECTS)")
+
+
+# -- vocoders (spoofed speech) -----------------------------------------------------------------------------------------
+
+#: Waveform generators as the anti-spoofing corpora name them -> words. ASVspoof 2019 LA names one generator per
+#: attack (its paper's table); the ASVspoof 2021 DF keys give a vocoder category.
+_VOCODERS = {
+    "espeak-ng formant synthesizer": "espeak-ng formant synthesizer",
+    "griffin-lim phase reconstruction (copy-synthesis from the stft magnitude)": "Griffin-Lim phase reconstruction",
+    "griffin-lim phase reconstruction": "Griffin-Lim phase reconstruction",
+    "wavenet": "WaveNet",
+    "world": "WORLD",
+    "straight": "STRAIGHT",
+    "vocaine": "Vocaine",
+    "wavernn": "WaveRNN",
+    "griffin-lim": "Griffin-Lim",
+    "neural source-filter": "neural source-filter",
+    "spectral filtering": "spectral filtering",
+    "waveform filtering": "waveform filtering",
+    "mfcc vocoder": "MFCC vocoder",
+    "waveform concatenation": "waveform concatenation",
+    "waveform_concatenation": "waveform concatenation",
+    "traditional_vocoder": "traditional vocoder",
+    "traditional vocoder": "traditional vocoder",
+    "neural_vocoder_autoregressive": "autoregressive neural vocoder",
+    "autoregressive neural vocoder": "autoregressive neural vocoder",
+    "neural_vocoder_nonautoregressive": "non-autoregressive neural vocoder",
+    "non-autoregressive neural vocoder": "non-autoregressive neural vocoder",
+}
+
+
+def vocoder(value: Any) -> str | None:
+    """A spoofing system's waveform generator in words (``neural_vocoder_autoregressive`` -> ``autoregressive neural
+    vocoder``, ``WORLD`` as written); ``unknown`` / ``bonafide`` / ``-`` -> None."""
+    key = str(value).strip().lower()
+    if key in ("", "-", "unknown", "bonafide", "none"):
+        return None
+    if key not in _VOCODERS:
+        raise ValueError(f"vocoder {value!r} is not in the vocoder vocabulary (extend vocab._VOCODERS)")
+    return _VOCODERS[key]
 
 
 # -- musical key and tempo ---------------------------------------------------------------------------------------------
@@ -417,6 +557,150 @@ def note_name(midi: float) -> str:
     return f"{_NOTE_NAMES[n % 12]}{n // 12 - 1}"
 
 
+# -- music tags and moods ----------------------------------------------------------------------------------------------
+
+#: Mood/theme tags of MTG-Jamendo (``data/tags/moodtheme.txt``): the words a music emotion task answers with.
+MUSIC_MOODS = (
+    "action",
+    "adventure",
+    "advertising",
+    "ambiental",
+    "background",
+    "ballad",
+    "calm",
+    "children",
+    "christmas",
+    "commercial",
+    "cool",
+    "corporate",
+    "dark",
+    "deep",
+    "documentary",
+    "drama",
+    "dramatic",
+    "dream",
+    "emotional",
+    "energetic",
+    "epic",
+    "fast",
+    "film",
+    "fun",
+    "funny",
+    "game",
+    "groovy",
+    "happy",
+    "heavy",
+    "holiday",
+    "hopeful",
+    "horror",
+    "inspiring",
+    "love",
+    "meditative",
+    "melancholic",
+    "mellow",
+    "melodic",
+    "motivational",
+    "movie",
+    "nature",
+    "party",
+    "positive",
+    "powerful",
+    "relaxing",
+    "retro",
+    "romantic",
+    "sad",
+    "sexy",
+    "slow",
+    "soft",
+    "soundscape",
+    "space",
+    "sport",
+    "summer",
+    "trailer",
+    "travel",
+    "upbeat",
+    "uplifting",
+)
+
+#: Music tags that corpora write run together (MTG-Jamendo's ``electricguitar``, ``poprock``) -> words.
+_MUSIC_TAG_WORDS = {
+    "acousticguitar": "acoustic guitar",
+    "classicalguitar": "classical guitar",
+    "electricguitar": "electric guitar",
+    "electricpiano": "electric piano",
+    "drummachine": "drum machine",
+    "doublebass": "double bass",
+    "acousticbassguitar": "acoustic bass guitar",
+    "instrumentalpop": "instrumental pop",
+    "instrumentalrock": "instrumental rock",
+    "easylistening": "easy listening",
+    "newage": "new age",
+    "newwave": "new wave",
+    "popfolk": "pop folk",
+    "poprock": "pop rock",
+    "triphop": "trip hop",
+    "drumnbass": "drum and bass",
+    "rocknroll": "rock and roll",
+    "bossanova": "bossa nova",
+    "darkambient": "dark ambient",
+    "darkwave": "dark wave",
+    "synthpop": "synth pop",
+    "edm": "EDM",
+    "hip-hop": "hip hop",  # FMA's top-level genres
+    "soul-rnb": "soul and r&b",
+}
+
+
+def music_tag(value: Any) -> str:
+    """A music tag in words: the part after a ``genre---`` / ``instrument---`` / ``mood/theme---`` prefix, run-together
+    compounds split (``instrument---electricguitar`` -> ``electric guitar``), other words as ``words`` gives them."""
+    tag = str(value).strip().rsplit("---", 1)[-1]
+    text = words(tag)
+    return _MUSIC_TAG_WORDS.get(text.replace(" ", ""), text)
+
+
+#: Playing and singing techniques as corpora name them (folder names, abbreviations) -> words.
+_TECHNIQUES = {
+    # VocalSet technique folders
+    "belt": "belt",
+    "breathy": "breathy",
+    "inhaled": "inhaled singing",
+    "lip_trill": "lip trill",
+    "spoken": "spoken",
+    "straight": "straight tone",
+    "trill": "trill",
+    "trillo": "trillo",
+    "vibrato": "vibrato",
+    "vocal_fry": "vocal fry",
+    "fast_forte": "fast forte",
+    "fast_piano": "fast piano",
+    "slow_forte": "slow forte",
+    "slow_piano": "slow piano",
+    "forte": "forte",
+    "pp": "pianissimo",
+    "messa": "messa di voce",
+    # TinySOL (Ircam Studio On Line): the ordinary way of playing, no mute
+    "ordinario": "ordinario",
+    "ord": "ordinario",
+}
+
+
+def technique(value: Any) -> str:
+    """A singing or playing technique in words (``vocal_fry`` -> ``vocal fry``, ``messa`` -> ``messa di voce``)."""
+    key = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in _TECHNIQUES:
+        raise ValueError(f"technique {value!r} is not in the technique vocabulary (extend vocab._TECHNIQUES)")
+    return _TECHNIQUES[key]
+
+
+def music_mood(value: Any) -> str:
+    """A music mood or theme (``mood/theme---happy`` -> ``happy``), one of ``MUSIC_MOODS``."""
+    mood = music_tag(value)
+    if mood not in MUSIC_MOODS:
+        raise ValueError(f"music mood {value!r} is not in the vocabulary MUSIC_MOODS")
+    return mood
+
+
 # -- free class words --------------------------------------------------------------------------------------------------
 
 
@@ -430,6 +714,89 @@ def words(value: Any) -> str:
 
 
 _WORD_FIXES = {"hiphop": "hip hop", "rnb": "r&b", "drum and bass": "drum and bass", "dnb": "drum and bass"}
+# Genres named after a tradition are proper adjectives and keep their capital.
+_WORD_FIXES.update({"carnatic": "Carnatic", "hindustani": "Hindustani"})
+
+
+# -- sound classes of the AudioSet ontology ---------------------------------------------------------------------------
+
+#: AudioSet display names whose comma does not separate synonyms: the first part alone would merge classes.
+_SOUND_CLASS_FIXES = {
+    "inside, small room": "small room",
+    "inside, large room or hall": "large room or hall",
+    "inside, public space": "indoor public space",
+    "outside, urban or manmade": "urban or manmade outdoors",
+    "outside, rural or natural": "rural or natural outdoors",
+    "roaring cats (lions, tigers)": "roaring cats",
+    "channel, environment and background": "channel and environment",
+    "fire engine, fire truck (siren)": "fire engine (siren)",
+}
+
+
+def sound_class(value: Any) -> str:
+    """An AudioSet-ontology class name in words (AudioSet's display names, FSD50K's labels once ``fsd50k_class`` has
+    restored their commas, VocalImitationSet's categories): the first of its comma-separated synonyms, in lower
+    case, so that a list of classes can be written comma-separated (``Male speech, man speaking`` -> ``male
+    speech``, ``Bee, wasp, etc.`` -> ``bee``); the few names whose comma qualifies rather than lists synonyms have
+    their own words (``Inside, small room`` -> ``small room``)."""
+    text = re.sub(r"\s+", " ", str(value).replace("_", " ")).strip()
+    key = text.lower()
+    if key in _SOUND_CLASS_FIXES:
+        return _SOUND_CLASS_FIXES[key]
+    if not key:
+        raise ValueError("empty sound class")
+    depth, first = 0, []
+    for ch in text:  # the first synonym ends at the first comma outside parentheses
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            break
+        first.append(ch)
+    return words("".join(first))
+
+
+def fsd50k_class(value: Any) -> str:
+    """An FSD50K label (AudioSet names written with ``_`` for spaces and ``_and_`` for ``, ``) in words."""
+    return sound_class(str(value).strip().replace("_and_", ", "))
+
+
+#: VGGSound's labels that hold a comma (``<synonyms> <verb>``, or an AudioSet name) as comma-free words; the others
+#: are words already. One corpus typo is fixed (``eletric``).
+_VGGSOUND_LABELS = {
+    "alligators, crocodiles hissing": "alligators hissing",
+    "bee, wasp, etc. buzzing": "bee buzzing",
+    "bird chirping, tweeting": "bird chirping",
+    "cattle, bovinae cowbell": "cattle cowbell",
+    "child speech, kid speaking": "child speech",
+    "donkey, ass braying": "donkey braying",
+    "electric shaver, electric razor shaving": "electric shaver shaving",
+    "engine accelerating, revving, vroom": "engine accelerating",
+    "female speech, woman speaking": "female speech",
+    "fly, housefly buzzing": "fly buzzing",
+    "heart sounds, heartbeat": "heart sounds",
+    "ice cream truck, ice cream van": "ice cream truck",
+    "male speech, man speaking": "male speech",
+    "motorboat, speedboat acceleration": "motorboat acceleration",
+    "pigeon, dove cooing": "pigeon cooing",
+    "playing marimba, xylophone": "playing marimba",
+    "playing steel guitar, slide guitar": "playing steel guitar",
+    "playing violin, fiddle": "playing violin",
+    "race car, auto racing": "race car",
+    "railroad car, train wagon": "railroad car",
+    "rowboat, canoe, kayak rowing": "rowboat rowing",
+    "subway, metro, underground": "subway",
+    "vehicle horn, car horn, honking": "vehicle horn",
+    "eletric blender running": "electric blender running",
+}
+
+
+def vggsound_class(value: Any) -> str:
+    """A VGGSound label in comma-free words (``bee, wasp, etc. buzzing`` -> ``bee buzzing``)."""
+    key = re.sub(r"\s+", " ", str(value)).strip().lower()
+    if key in _VGGSOUND_LABELS:
+        return _VGGSOUND_LABELS[key]
+    if "," in key:
+        raise ValueError(f"VGGSound label {value!r} holds a comma and is not in vocab._VGGSOUND_LABELS")
+    return words(key)
 
 
 def text(value: Any) -> str:
@@ -453,6 +820,8 @@ CANONICAL: dict[str, Callable[[Any], Any]] = {
     "instrument_family": words,
     "transcript": text,
     "caption": text,
+    "dialect": dialect,
+    "vocoder": vocoder,
 }
 
 

@@ -416,14 +416,15 @@ CONVERSATIONAL = {
 CONVERSATIONAL_TEST = {"c4"}
 CONVERSATIONAL_VOICES = ["en-us+m3", "en-us+f2"]
 
-_CREMA_EMOTION = {"anger": "angry", "fear": "fearful"}  # RAVDESS words, so that one manifest uses one vocabulary
-_TONE = {"disgust": "disgusted"}
-
 
 def _voice_words(voice: str) -> str:
     language, _, dialect, gender = VOICES[voice]
     accent = f" with {_article(dialect)} {dialect} accent" if dialect else ""
     return f"A synthetic {gender} voice{accent} (espeak-ng)"
+
+
+def _pronoun(gender: str) -> str:
+    return {"male": "his", "female": "her"}.get(gender, "their")
 
 
 def _article(word: str) -> str:
@@ -487,7 +488,7 @@ def _build_speech(corpus: _Corpus, shared: Path | None) -> None:
 
 def _english_dialect(accent: str) -> str:
     """The variety of English a speaker's accent label names ("Scottish" -> "Scottish English")."""
-    return "English of England" if accent == "English" else f"{accent} English"
+    return "English of England" if accent == "English (England)" else f"{accent} English"
 
 
 def _slug(text: str) -> str:
@@ -504,7 +505,7 @@ def _real_speech(corpus: _Corpus, shared: Path | None) -> None:
         m = rec.meta
         meta = {
             **base,
-            "speaker": f"librispeech-{m['speaker']}",
+            "speaker": m["speaker"],
             "chapter": m["chapter"],
             "gender": "male",
             "language": m["language"],
@@ -531,7 +532,7 @@ def _real_speech(corpus: _Corpus, shared: Path | None) -> None:
         meta = {
             **base,
             **{k: m[k] for k in ("transcript", "gender", "accent", "language", "language_code")},
-            "speaker": f"ljspeech-{m['speaker']}",
+            "speaker": m["speaker"],
             "speaking_style": "read",
             "caption": caption,
         }
@@ -548,11 +549,11 @@ def _real_speech(corpus: _Corpus, shared: Path | None) -> None:
         meta = {
             **base,
             **{k: m[k] for k in ("transcript", "gender", "age", "accent", "region", "language", "language_code")},
-            "speaker": f"vctk-{m['speaker']}",
+            "speaker": m["speaker"],
             "dialect": _english_dialect(m["accent"]),
             "speaking_style": "read",
-            "caption": f"A {m['age']}-year-old {m['gender']} speaker with {_article(m['accent'])} {m['accent']} "
-            "accent reads a sentence.",
+            "caption": f"A {m['gender']} speaker in {_pronoun(m['gender'])} {m['age']} with "
+            f"{_article(m['accent'])} {m['accent']} accent reads a sentence.",
         }
         corpus.add(f"vctk-{rid.replace('_', '-')}", audio, split, meta)
         if rid == "p317_166":
@@ -564,8 +565,8 @@ def _real_speech(corpus: _Corpus, shared: Path | None) -> None:
                        ("common_voice_en_221948", "test"), ("common_voice_en_499413", "test"),
                        ("common_voice_zh-CN_18647608", "train")):  # fmt: skip
         m = cv[rid].meta
-        age = str(m["age"]).replace("fourties", "forties")
-        pronoun = {"male": "his", "female": "her"}.get(m.get("gender", ""), "their")
+        age = m["age"]
+        pronoun = _pronoun(m.get("gender", ""))
         speaker = {"male": "A male speaker", "female": "A female speaker"}.get(m.get("gender", ""), "A speaker")
         accent = f" with {_article(m['accent'])} {m['accent']} accent" if m.get("accent") else ""
         meta = {
@@ -582,16 +583,16 @@ def _real_speech(corpus: _Corpus, shared: Path | None) -> None:
     crema = _scan("crema_d", SAMPLES / "crema_d")
     for rid, rec in crema.items():
         m = rec.meta
-        emotion = _CREMA_EMOTION.get(m["emotion"], m["emotion"])
+        emotion = m["emotion"]
         audio = _load(SAMPLES / "crema_d" / rec.audio)
         meta = {
             **base,
             **{k: m[k] for k in ("transcript", "gender", "age", "language", "language_code")},
-            "speaker": f"crema_d-{m['speaker']}",
+            "speaker": m["speaker"],
             "emotion": emotion,
             "parallel_id": f"crema_d-{m['parallel_id']}",
-            "caption": f"A {m['age']}-year-old {m['gender']} actor says a sentence in {_article(emotion)} "
-            f"{_TONE.get(emotion, emotion)} tone.",
+            "caption": f"A {m['gender']} actor in {_pronoun(m['gender'])} {m['age']} says a sentence in "
+            f"{_article(emotion)} {emotion} tone.",
         }
         corpus.add(f"crema-{rid.lower().replace('_', '-')}", audio, "train", meta)
         if rid == "1001_IOM_NEU_XX":
@@ -604,11 +605,11 @@ def _real_speech(corpus: _Corpus, shared: Path | None) -> None:
             m = rec.meta
             if m["emotion"] not in ("neutral", "happy", "sad", "angry"):
                 continue
-            split = "train" if m["speaker"] in ("01", "02") else "test"
+            split = "train" if m["speaker"] in ("ravdess_01", "ravdess_02") else "test"
             meta = {
                 **base,
                 **{k: m[k] for k in ("transcript", "gender", "emotion", "language", "language_code", "intensity")},
-                "speaker": f"ravdess-{m['speaker']}",
+                "speaker": m["speaker"],
                 "parallel_id": f"ravdess-{m['parallel_id']}",
                 "caption": f"A {m['gender']} actor says a sentence in {_article(m['emotion'])} {m['emotion']} tone.",
             }
@@ -712,6 +713,13 @@ def _place(buf: np.ndarray, x: np.ndarray, at: float, gain: float = 1.0) -> None
     buf[a:b] += gain * x[: b - a]
 
 
+def _melody_notes(notes: list[int], tempo: int, technique: str) -> str:
+    """The ``melody`` label of ``_melody``'s output: each note's start-end (the span ``_melody`` sounds it) and name."""
+    beat = 60.0 / tempo
+    length = {"staccato": 0.3, "legato": 1.0}.get(technique, 0.9) * beat
+    return ", ".join(f"{i * beat:.2f}-{i * beat + length:.2f} {_note(m)}" for i, m in enumerate(notes))
+
+
 def _melody(notes: list[int], tempo: int, preset: Preset, technique: str) -> np.ndarray:
     """One note per beat, starting at 0 s. staccato: 30 % of the beat, detached; legato: one continuous tone that
     changes pitch on the beat with no re-attack; vibrato: 90 % of the beat, each note with 5.5 Hz +-40 cent vibrato."""
@@ -789,8 +797,8 @@ def _fmt_times(times: Sequence[float]) -> str:
 
 def _music_meta(preset: Preset | None, tempo: int | None, n_beats: int | None) -> dict[str, Any]:
     meta: dict[str, Any] = {}
-    if preset is not None:
-        meta.update(instrument=preset.instrument, artist=preset.artist)
+    if preset is not None:  # the preset is the exact instrument: instrument_id names it
+        meta.update(instrument=preset.instrument, instrument_id=preset.artist, artist=preset.artist)
     if tempo is not None and n_beats is not None:
         meta.update(tempo=tempo, beats=_fmt_times([i * 60.0 / tempo for i in range(n_beats)]))
     return meta
@@ -957,6 +965,7 @@ def _build_music(corpus: _Corpus, shared: Path | None) -> None:
             "technique": technique,
             "beat_pitches": "; ".join(f"beat{i + 1}: {_note(m)}" for i, m in enumerate(notes)),
             "notes": " | ".join(f"{_note(m)} {60.0 / tempo:.2f}" for m in notes),
+            "melody": _melody_notes(notes, tempo, technique),
             "tags": f"synthesizer, instrumental, melody, {key}, {tempo} bpm, {technique}",
             "caption": f"{_article(preset.instrument).capitalize()} {preset.instrument} plays a short {technique} "
             f"melody in {key} at {tempo} BPM, one note per beat.",
@@ -1034,8 +1043,8 @@ def _nsynth_music(corpus: _Corpus) -> None:
         meta = {
             **{k: m[k] for k in ("instrument", "instrument_source", "pitch", "velocity") if k in m},
             "qualities": m.get("qualities"),
-            "tags": ", ".join([m["instrument_source"], m["instrument"], "single note", *qualities]),
-            "caption": f"A single {m['instrument_source']} {m['instrument']} note, {_note(int(m['pitch']))}, "
+            "tags": ", ".join([m["instrument_source"], m["instrument_family"], "single note", *qualities]),
+            "caption": f"A single {m['instrument']} note, {_note(int(m['pitch']))}, "
             f"played at velocity {m['velocity']}{desc}.",
         }
         corpus.add(f"nsynth-{rid.replace('_', '-')}", _load(SAMPLES / "nsynth" / ns[rid].audio), split, meta)

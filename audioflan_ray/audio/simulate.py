@@ -9,6 +9,11 @@ Text values have fixed formats: seconds ``"1.250"``, dB ``"7.3"``, Hz ``"8000"``
 times are put on the millisecond grid before use, so the text states exactly what was built; bounds that follow
 from a recording's length are recorded to 6 decimals (sample-exact at any common rate). Levels that the text and
 record report (SNR, TIR, EBR, DRR) are measured on the built signals, not the values asked for.
+
+Every built slot is checked before it is returned: none may peak below ``MIN_PEAK_DBFS`` or be mostly silent (more
+than ``MAX_SILENT_FRACTION`` of its frames ``ACTIVE_RANGE_DB`` below the mean power of the loudest slot). A recording
+that cannot make an honest pair (too little sound, nothing above a bandwidth cutoff to restore) raises ``NotFeedable``,
+which the build counts as not fed rather than as an error.
 """
 
 from __future__ import annotations
@@ -23,10 +28,15 @@ import numpy as np
 from scipy.signal import ellip, ellipord, fftconvolve, resample_poly, sosfiltfilt
 
 from audioflan_ray.audio.segment import frame_energy_db
+from audioflan_ray.errors import NotFeedable
 
 PEAK = 0.99
 _PEAK_SCALE = PEAK * (1 - 1e-6)  # a hair under PEAK, so float32 rounding of a scaled peak cannot cross it
-SILENT_PEAK = 1e-4  # -80 dBFS: a recording quieter than this gives nothing to build on
+SILENT_PEAK = 1e-4  # -80 dBFS: a partner quieter than this gives nothing to build on
+MIN_PEAK_DBFS = -60.0  # no recording or built slot peaking below this: it would be silence
+MAX_SILENT_FRACTION = 0.5
+MIN_ABOVE_CUTOFF_DB = -30.0  # band_limit: energy above the cutoff, relative to all of it, that makes a task of it
+MIN_TURN_S = 0.5  # shortest speaker turn or speech segment a recording is cut into
 ACTIVE_RANGE_DB = 40.0
 FRAME_S, HOP_S = 0.025, 0.010
 GAP_NOISE_DB = -45.0  # noise between joined recordings, relative to their mean power
@@ -185,6 +195,42 @@ def active_span(samples: np.ndarray, rate: int, range_db: float = ACTIVE_RANGE_D
     return int(idx[0]) * hop, min(len(samples), int(idx[-1]) * hop + frame)
 
 
+def _frames_db(x: np.ndarray, rate: int) -> np.ndarray:
+    return frame_energy_db(np.asarray(x, dtype=np.float64), max(1, round(FRAME_S * rate)), max(1, round(HOP_S * rate)))
+
+
+def _power_db(x: np.ndarray) -> float:
+    return 10 * math.log10(max(float(np.mean(np.square(x, dtype=np.float64))) if len(x) else 0.0, 1e-12))
+
+
+def silent_fraction(samples: np.ndarray, rate: int, reference_db: float | None = None) -> float:
+    """Fraction of 25 ms frames (10 ms hop) more than ``ACTIVE_RANGE_DB`` below ``reference_db`` (dB of mean square;
+    default: the mean power of ``samples``). Relative to the mean, not the loudest frame: a noise bed 30 dB under
+    speech is sound, a pause 45 dB under it is not."""
+    ref = _power_db(samples) if reference_db is None else reference_db
+    return float(np.mean(_frames_db(samples, rate) < ref - ACTIVE_RANGE_DB))
+
+
+def pause_pieces(x: np.ndarray, rate: int, count: int, min_s: float = MIN_TURN_S) -> list[tuple[int, int]]:
+    """``x`` cut into at most ``count`` pieces at its quietest frames (the pauses of speech), every piece at least
+    ``min_s`` long, each then trimmed to its active span; returns their sample bounds in ``x``, in order."""
+    frame, hop = max(1, round(FRAME_S * rate)), max(1, round(HOP_S * rate))
+    energy = _frames_db(x, rate)
+    least = round(min_s * rate)
+    cuts: list[int] = []
+    for i in np.argsort(energy, kind="stable"):
+        if len(cuts) >= count - 1:
+            break
+        c = int(i) * hop + frame // 2
+        if least <= c <= len(x) - least and all(abs(c - d) >= least for d in cuts):
+            cuts.append(c)
+    bounds = []
+    for a, b in zip([0, *sorted(cuts)], [*sorted(cuts), len(x)], strict=True):
+        s, e = active_span(x[a:b], rate)
+        bounds.append((a + s, a + e))
+    return bounds
+
+
 def _active(inp: Inputs, role: str) -> np.ndarray:
     x = inp.target if role == "self" else inp.partners[role]
     if float(np.max(np.abs(x))) < SILENT_PEAK:
@@ -200,20 +246,30 @@ def _label(inp: Inputs, role: str, key: str) -> str:
     return str(value)
 
 
-def _join(inp: Inputs, parts: list[np.ndarray], gap_param: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Parts back to back, separated by drawn gaps of low pink noise; returns the signal and each part's bounds."""
+def _join(
+    inp: Inputs, parts: list[np.ndarray], gap_param: str, edge_param: str | None = None
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Parts back to back, separated by drawn gaps of low pink noise (and led in and out by it when ``edge_param``
+    names a duration range); returns the signal and each part's bounds."""
     level = math.sqrt(np.mean(np.square(np.concatenate(parts))) * 10 ** (GAP_NOISE_DB / 10))
-    pieces: list[np.ndarray] = []
+
+    def noise(param: str) -> np.ndarray:
+        n = round(_ms(inp, *_range(inp.params[param], param), param) * inp.rate)
+        return pink_noise(inp.rng, n, inp.rate) * level
+
+    pieces: list[np.ndarray] = [noise(edge_param)] if edge_param else []
     bounds: list[tuple[int, int]] = []
-    pos = 0
+    pos = len(pieces[0]) if pieces else 0
     for i, part in enumerate(parts):
         if i:
-            gap = pink_noise(inp.rng, int(round(_uniform(inp, gap_param) * inp.rate)), inp.rate) * level
+            gap = noise(gap_param)
             pieces.append(gap)
             pos += len(gap)
         pieces.append(part)
         bounds.append((pos, pos + len(part)))
         pos += len(part)
+    if edge_param:
+        pieces.append(noise(edge_param))
     return np.concatenate(pieces), bounds
 
 
@@ -286,9 +342,27 @@ def _clip(inp: Inputs) -> Built:
     )
 
 
+def band_energy_db(x: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """(frequencies, dB of the energy at and above each frequency relative to all of it), from one FFT of ``x``."""
+    power = np.abs(np.fft.rfft(x)) ** 2
+    above = np.cumsum(power[::-1])[::-1]
+    return np.fft.rfftfreq(len(x), 1 / rate), 10 * np.log10(np.maximum(above / max(above[0], 1e-30), 1e-30))
+
+
 def _band_limit(inp: Inputs) -> Built:
     x = inp.target
-    cutoff = int(round(_uniform(inp, "cutoff_hz")))
+    lo, hi = _range(inp.params["cutoff_hz"], "cutoff_hz")
+    # A cutoff above which the source holds (next to) nothing makes an identity task (an 8 kHz corpus upsampled):
+    # the cutoff is drawn below the highest frequency that still has MIN_ABOVE_CUTOFF_DB of the energy above it.
+    freqs, above_db = band_energy_db(x, inp.rate)
+    top = float(freqs[np.flatnonzero(above_db >= MIN_ABOVE_CUTOFF_DB)[-1]])
+    if top < lo:
+        raise NotFeedable(
+            "no energy above the cutoff",
+            f"band_limit: {MIN_ABOVE_CUTOFF_DB:g} dB of the energy lies above {top:.0f} Hz only, below {lo:g} Hz",
+        )
+    hi = min(hi, top)
+    cutoff = int(math.floor(lo if lo == hi else float(inp.rng.uniform(lo, hi))))
     stop = cutoff + TRANSITION_HZ
     if cutoff <= 0 or stop >= inp.rate / 2:
         raise ValueError(f"cutoff_hz {cutoff}: needs 0 < cutoff and cutoff + {TRANSITION_HZ:g} Hz < {inp.rate / 2:g}")
@@ -299,10 +373,11 @@ def _band_limit(inp: Inputs) -> Built:
     if len(x) <= pad:
         raise ValueError(f"band_limit: target has {len(x)} samples, the filter needs more than {pad}")
     (clean, narrow), _ = _limit(x, sosfiltfilt(sos, x))
+    removed = _ratio_db(clean.astype(np.float64) - narrow, clean)
     return Built(
         {"narrowband": (narrow, inp.rate), "clean": (clean, inp.rate)},
         {"cutoff_hz": str(cutoff)},
-        {"cutoff_hz": cutoff},
+        {"cutoff_hz": cutoff, "removed_db": round(removed, 2)},  # what the task asks to restore, measured
     )
 
 
@@ -326,9 +401,10 @@ def _cut_gap(inp: Inputs) -> Built:
     duration = len(x) / rate
     # Checked against the longest gap, so a recording is usable for every seed or for none.
     if duration < 2 * EDGE_S + hi:
-        raise ValueError(
+        raise NotFeedable(
+            "too short",
             f"cut_gap: target is {duration:.3f} s, needs {2 * EDGE_S + hi:.3f} s (a gap up to {hi:g} s, "
-            f"{EDGE_S:g} s from both ends)"
+            f"{EDGE_S:g} s from both ends)",
         )
     gap = _ms(inp, lo, hi, "gap_s")
     # A gap in a silent stretch would be nothing to restore: keep it inside the sounding part where it fits.
@@ -374,6 +450,10 @@ def _place_event(inp: Inputs) -> Built:
     ebr = _uniform(inp, "ebr_db")
     offset: int | None = None
     if "background" in inp.partners:
+        # The answer names one event: a background holding a labelled one (another event clip) would make it wrong.
+        held = [k for k in ("label", "labels", "events") if inp.labels.get("background", {}).get(k) not in (None, "")]
+        if held:
+            raise ValueError(f"place_event: the background partner holds a labelled event ({', '.join(held)})")
         (background, offset), source = _bed(inp, "background", scene_n), "partner"
     else:
         background, source = pink_noise(inp.rng, scene_n, rate), "generated"
@@ -413,63 +493,138 @@ def _sequence(inp: Inputs) -> Built:
     )
 
 
+SPEAKER_ROLES = ("other", "other2", "other3")
+SPEAKER_NAMES = "ABCD"
+
+
+def _int_range(inp: Inputs, name: str) -> tuple[int, int]:
+    lo, hi = _range(inp.params[name], name)
+    if lo != int(lo) or hi != int(hi) or lo < 1:
+        raise ValueError(f"param {name!r}: want whole numbers >= 1, got {inp.params[name]!r}")
+    return int(lo), int(hi)
+
+
 def _concat_speakers(inp: Inputs) -> Built:
-    roles = ["self", "other"]
+    """A conversation of 1-4 speakers (as many as the partners allow): each speaker's active speech, cut in two turns
+    at a pause one time in two where it is long enough, every turn in a random order, between drawn gaps and edges."""
+    lo, hi = _int_range(inp, "speakers")
+    if hi > 1 + len(SPEAKER_ROLES):
+        raise ValueError(f"param 'speakers': at most {1 + len(SPEAKER_ROLES)}, got {hi}")
+    available = [r for r in SPEAKER_ROLES if r in inp.partners]
+    count = min(int(inp.rng.integers(lo, hi + 1)), 1 + len(available))
+    roles = ["self", *[available[i] for i in sorted(inp.rng.permutation(len(available))[: count - 1])]]
     speakers = {r: _label(inp, r, "speaker") for r in roles}
-    parts = {r: _active(inp, r) for r in roles}
-    order = [roles[i] for i in inp.rng.permutation(len(roles))]
-    joined, bounds = _join(inp, [parts[r] for r in order], "gap_s")
+    if len(set(speakers.values())) != len(roles):
+        raise ValueError(f"concat_speakers: partners must be other speakers, got {speakers}")
+    turns: list[tuple[str, int, int]] = []  # role, sample span in its recording
+    for r in roles:
+        _active(inp, r)  # refuses a silent partner
+        x = inp.target if r == "self" else inp.partners[r]
+        a, b = active_span(x, inp.rate)
+        pieces = 2 if inp.rng.random() < 0.5 else 1
+        turns += [(r, a + s, a + e) for s, e in pause_pieces(x[a:b], inp.rate, pieces)]
+    order = [turns[i] for i in inp.rng.permutation(len(turns))]
+    parts = [(inp.target if r == "self" else inp.partners[r])[s:e] for r, s, e in order]
+    joined, bounds = _join(inp, parts, "gap_s", "edge_s")
     (joined,), _ = _limit(joined)
-    # Diarization names speakers by order of appearance (A, B), as its references do; the corpus ids are recorded.
+    # Speakers are named by order of appearance (A, B, ...), as diarization references do; corpus ids are recorded.
+    names: dict[str, str] = {}
+    for r, _, _ in order:
+        if r not in names:
+            names[r] = SPEAKER_NAMES[len(names)]
     timeline = "; ".join(
-        f"{_sec(s / inp.rate)}-{_sec(e / inp.rate)}: speaker {'AB'[i]}" for i, (s, e) in enumerate(bounds)
+        f"{_sec(s / inp.rate)}-{_sec(e / inp.rate)}: speaker {names[r]}"
+        for (r, _, _), (s, e) in zip(order, bounds, strict=True)
     )
     return Built(
         {"conversation": (joined, inp.rate)},
         {"timeline": timeline},
-        {"order": order, "speakers": [str(speakers[r]) for r in order], "bounds": _bounds_s(bounds, inp.rate)},
+        {
+            "speakers": len(roles),
+            "order": [r for r, _, _ in order],
+            "speaker_ids": [str(speakers[r]) for r, _, _ in order],
+            "bounds": _bounds_s(bounds, inp.rate),
+            "sources": _bounds_s([(s, e) for _, s, e in order], inp.rate),  # each turn's span in its recording
+        },
     )
 
 
 def _pad_speech(inp: Inputs) -> Built:
+    """Speech cut at its pauses into 1-4 segments (as many as its length allows), laid out between drawn gaps and
+    edges of pink noise at a drawn SNR (measured over the speech spans)."""
     rate = inp.rate
-    speech = _active(inp, "self")
-    lo, hi = _range(inp.params["pad_s"], "pad_s")
-    lead_s, tail_s = _ms(inp, lo, hi, "pad_s"), _ms(inp, lo, hi, "pad_s")
-    lead, tail = round(lead_s * rate), round(tail_s * rate)
-    snr = _uniform(inp, "snr_db")
-    noise = pink_noise(inp.rng, lead + len(speech) + tail, rate)
-    span = slice(lead, lead + len(speech))
-    noise *= math.sqrt(_energy(speech) / (_energy(noise[span]) * 10 ** (snr / 10)))
-    measured = _ratio_db(speech, noise[span])
+    first, last = active_span(inp.target, rate)
+    lo, hi = _int_range(inp, "segments")
+    spans = [
+        (first + a, first + b) for a, b in pause_pieces(inp.target[first:last], rate, int(inp.rng.integers(lo, hi + 1)))
+    ]
+    parts = [inp.target[a:b] for a, b in spans]
+    gaps = [round(_ms(inp, *_range(inp.params["gap_s"], "gap_s"), "gap_s") * rate) for _ in parts[1:]]
+    lead, tail = (round(_ms(inp, *_range(inp.params["pad_s"], "pad_s"), "pad_s") * rate) for _ in range(2))
+    bounds, pos = [], lead
+    for i, part in enumerate(parts):
+        pos += gaps[i - 1] if i else 0
+        bounds.append((pos, pos + len(part)))
+        pos += len(part)
+    noise = pink_noise(inp.rng, pos + tail, rate)
+    inside = np.zeros(len(noise), dtype=bool)
+    for a, b in bounds:
+        inside[a:b] = True
+    speech_energy = sum(_energy(p) for p in parts)
+    noise *= math.sqrt(speech_energy / (_energy(noise[inside]) * 10 ** (_uniform(inp, "snr_db") / 10)))
+    measured = 10 * math.log10(speech_energy / _energy(noise[inside]))
     padded = noise.copy()
-    padded[span] += speech
+    for (a, b), part in zip(bounds, parts, strict=True):
+        padded[a:b] += part
     (padded,), _ = _limit(padded)
     return Built(
         {"padded": (padded, rate)},
-        {"segments": f"{_sec(lead / rate)}-{_sec((lead + len(speech)) / rate)}"},
-        {"lead_s": lead_s, "speech_s": round(len(speech) / rate, 6), "snr_db": round(measured, 2)},
+        {"segments": ", ".join(f"{_sec(a / rate)}-{_sec(b / rate)}" for a, b in bounds)},
+        {
+            "bounds": _bounds_s(bounds, rate),
+            "sources": _bounds_s(spans, rate),  # each segment's span in the recording
+            "speech_s": round(sum(len(p) for p in parts) / rate, 6),
+            "snr_db": round(measured, 2),
+        },
     )
 
 
+CONTINUATION_TRIES = 8
+
+
 def _split_continuation(inp: Inputs) -> Built:
+    """A prompt and its continuation from the active part of the recording: the prompt starts at a drawn point of
+    the first half of it (never in a leading silence) and takes a drawn share of the rest; a draw whose prompt or
+    continuation is mostly silent (a long pause) is drawn again, up to ``CONTINUATION_TRIES`` times."""
     x, rate = inp.target, inp.rate
     lo, hi = _range(inp.params["prompt_ratio"], "prompt_ratio")
     if not 0 < lo <= hi < 1:
         raise ValueError(f"prompt_ratio must lie in (0, 1), got {inp.params['prompt_ratio']!r}")
-    duration = len(x) / rate
-    if min(lo * duration, (1 - hi) * duration) < MIN_PART_S:
-        raise ValueError(
-            f"split_continuation: target is {duration:.3f} s, too short for a prompt ratio of [{lo:g}, {hi:g}] "
-            f"with both parts at least {MIN_PART_S:g} s"
+    a, b = active_span(x, rate)
+    active_s = (b - a) / rate
+    need = MIN_PART_S / min(lo, 1 - hi)  # the shortest rest that leaves both parts MIN_PART_S at any ratio
+    if active_s < need:
+        raise NotFeedable(
+            "too short",
+            f"split_continuation: {active_s:.3f} s of sound, needs {need:.3f} s for a prompt ratio of [{lo:g}, {hi:g}] "
+            f"with both parts at least {MIN_PART_S:g} s",
         )
-    prompt_s = _ms(inp, lo * duration, hi * duration, "prompt_s")
     (whole,), _ = _limit(x)
-    cut = round(prompt_s * rate)
+    reference = _power_db(whole[a:b])
+    for _ in range(CONTINUATION_TRIES):
+        start_s = round(a / rate + _ms(inp, 0.0, min(active_s / 2, active_s - need), "prompt start"), 3)
+        rest = b / rate - start_s
+        prompt_s = _ms(inp, lo * rest, hi * rest, "prompt_s")
+        i, j = round(start_s * rate), round((start_s + prompt_s) * rate)
+        prompt, continuation = whole[i:j], whole[j:b]
+        if max(silent_fraction(p, rate, reference) for p in (prompt, continuation)) <= MAX_SILENT_FRACTION:
+            break
+    else:
+        raise NotFeedable("mostly silent built audio", f"split_continuation: {CONTINUATION_TRIES} draws all silent")
     return Built(
-        {"prompt": (whole[:cut], rate), "continuation": (whole[cut:], rate)},
+        {"prompt": (prompt, rate), "continuation": (continuation, rate)},
         {"prompt_s": _sec(prompt_s)},
-        {"prompt_s": prompt_s},
+        {"start_s": start_s, "prompt_s": prompt_s, "end_s": round(b / rate, 6)},
     )
 
 
@@ -496,10 +651,22 @@ BUILDERS: dict[str, Builder] = {
         ),
         Builder("sequence", _sequence, ("sequence",), ("events",), ("second", "third"), (), {"gap_s": [0.2, 0.5]}),
         Builder(
-            "concat_speakers", _concat_speakers, ("conversation",), ("timeline",), ("other",), (), {"gap_s": [0.3, 1.0]}
+            "concat_speakers",
+            _concat_speakers,
+            ("conversation",),
+            ("timeline",),
+            SPEAKER_ROLES,
+            SPEAKER_ROLES,
+            {"speakers": [1, 4], "gap_s": [0.3, 1.0], "edge_s": [0.2, 1.5]},
         ),
         Builder(
-            "pad_speech", _pad_speech, ("padded",), ("segments",), (), (), {"pad_s": [0.5, 2.0], "snr_db": [20, 30]}
+            "pad_speech",
+            _pad_speech,
+            ("padded",),
+            ("segments",),
+            (),
+            (),
+            {"segments": [2, 4], "gap_s": [0.5, 1.5], "pad_s": [0.5, 2.0], "snr_db": [20, 30]},
         ),
         Builder(
             "split_continuation",
@@ -534,16 +701,17 @@ def build(
 ) -> Built:
     """Build one simulated pair with builder ``name`` from ``target`` (mono at ``rate``) and its partners (mono at
     the same rate, by role; roles the builder does not use are ignored). ``params`` override the builder's defaults.
-    Raises ``ValueError`` when the inputs cannot make the pair (unknown builder or param, missing partner or label,
-    silent or too short audio)."""
+    Raises ``ValueError`` when the inputs are wrong (unknown builder or param, missing partner or label, a silent
+    partner) and ``NotFeedable`` when the recording cannot make an honest pair (silent, too little sound, nothing
+    above a cutoff) or a built slot would be silent or mostly silent."""
     builder = BUILDERS.get(name)
     if builder is None:
         raise ValueError(f"unknown builder {name!r} (known: {', '.join(BUILDERS)})")
     if rate <= 0:
         raise ValueError(f"rate must be > 0, got {rate}")
     x = _mono(target, "target")
-    if float(np.max(np.abs(x))) < SILENT_PEAK:
-        raise ValueError(f"{name}: target is silent (peak below {SILENT_PEAK:g})")
+    if float(np.max(np.abs(x))) < 10 ** (MIN_PEAK_DBFS / 20):
+        raise NotFeedable("silent recording", f"{name}: target peaks below {MIN_PEAK_DBFS:g} dBFS")
     missing = [r for r in builder.partners if r not in partners and r not in builder.optional_partners]
     if missing:
         raise ValueError(f"{name}: missing partners {missing}")
@@ -559,4 +727,20 @@ def build(
         params={**builder.params, **(params or {})},
         rng=seed_rng(seed),
     )
-    return builder.fn(inputs)
+    return _checked(name, builder.fn(inputs))
+
+
+def _checked(name: str, built: Built) -> Built:
+    """No built slot peaks below MIN_PEAK_DBFS or is mostly silent against the mean power of the loudest slot."""
+    reference = max(_power_db(x) for x, _ in built.audio.values())
+    for slot, (x, r) in built.audio.items():
+        peak = float(np.max(np.abs(x))) if len(x) else 0.0
+        if peak < 10 ** (MIN_PEAK_DBFS / 20):
+            raise NotFeedable("silent built audio", f"{name}: {slot} peaks below {MIN_PEAK_DBFS:g} dBFS")
+        fraction = silent_fraction(x, r, reference)
+        if fraction > MAX_SILENT_FRACTION:
+            raise NotFeedable(
+                "mostly silent built audio",
+                f"{name}: {fraction:.0%} of {slot} lies {ACTIVE_RANGE_DB:g} dB below the mean power",
+            )
+    return built

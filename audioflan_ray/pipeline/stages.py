@@ -209,6 +209,8 @@ def setup_dsp(cfg: Config) -> RowFn:
         return [feat.to_npy_bytes(m) for m in mats]
 
     task_rates = audio_cfg.task_sample_rate
+    # Tasks whose answer is measured on the segment (speech presence, content class): only their rows pay for the VAD.
+    content_tasks = {t.minor for t in templates().values() if t.content_answers}
 
     def alt_rates(row: Row, src: np.ndarray, orig: int) -> list[tuple[int, bytes]]:
         """The segment at each other rate its tasks ask for, resampled from the source (not from the main rate)."""
@@ -225,8 +227,15 @@ def setup_dsp(cfg: Config) -> RowFn:
         if reason:
             msg = f"quality filter: {reason} ({json.dumps(summary)})"
             return {**row, "samples": b"", "error": error_json("dsp", msg, reason)}
+        if content_tasks & set(json.loads(row.get("tasks") or "[]")):
+            from audioflan_ray.audio import content
+
+            summary.update(content.measure(audio, rate).to_json())  # the levels as recorded, before normalization
         if qc.normalize_lufs is not None:
+            before = float(np.max(np.abs(audio))) if len(audio) else 0.0
             audio = q.normalize_loudness(audio, rate, qc.normalize_lufs)
+            # The gain applied, so that related audio (a mixture's clean source) keeps its level against the mixture.
+            summary["gain_db"] = round(20 * np.log10(float(np.max(np.abs(audio))) / before), 6) if before > 0 else 0.0
         return {
             **row,
             "samples": audio.astype(np.float32).tobytes(),
@@ -368,6 +377,8 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                     domain=row["domain"],
                     links=links.get(minor, {}),
                     partners=partners,
+                    quality=quality,
+                    window=(dataset, str(row["audio_uri"]), float(row["start_s"]), float(row["end_s"])),
                 )
             except NotFeedable as exc:  # e.g. no energy above a bandwidth-extension cutoff: counted, not an error
                 out.append({**base, "not_fed": exc.reason})
@@ -388,6 +399,8 @@ def setup_map_tasks(cfg: Config) -> RowFn:
                 other["partners"] = inst.partners
             if t.build:
                 other["built"] = inst.built
+            if t.real_slots:
+                other["related"] = inst.related or None  # every record of the task has the key (null: built pair)
             if with_features:
                 other["features"] = "features.npy"  # a member beside the audio, same key
             sample = {

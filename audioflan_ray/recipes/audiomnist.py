@@ -5,14 +5,19 @@
 - Native layout: ``data/<speaker>/<digit>_<speaker>_<take>.wav`` and ``data/audioMNIST_meta.txt`` (a JSON object:
   speaker -> ``accent, age, gender, native speaker, origin, recordingdate, recordingroom``). The root may be the
   repository (holding ``data/``) or the ``data`` folder itself.
-- Labels: from the file name the digit (and its English word as the transcript: 7 -> "seven"), the speaker (as
-  written, ``01``-``60``) and the take (0-49). From the speaker's metadata entry: gender; age in years (written as
-  an int for some speakers and a string for others; an implausible value such as speaker 45's ``1234`` -> absent);
-  accent in words (upstream spells it inconsistently: ``german`` is capitalized, ``Egyptian_American?`` becomes
-  ``Egyptian American``); region = ``origin`` as written (``Europe, Germany, Berlin``). ``native speaker`` and
-  the recording date and room have no metadata field. A speaker missing from the metadata gets only the file-name
+- Labels: from the file name the digit (and its English word as the transcript: 7 -> "seven"), the speaker
+  (``vocab.speaker``: ``01`` -> ``audiomnist_01``) and the take (0-49). From the speaker's metadata entry: gender
+  (``vocab.gender``); age as its group (``vocab.age_group``: 30 -> ``thirties``; written as an int for some speakers
+  and a string for others; an implausible value such as speaker 45's ``1234`` -> absent); accent through
+  ``vocab.accent`` after underscores become spaces and an uncertain trailing '?' is dropped (``german`` ->
+  ``German``, ``Egyptian_American?`` -> ``Egyptian American``, ``Levant`` -> ``Levantine``, ``Madras`` ->
+  ``Indian``). The column is the speaker's first language or origin; speaker 19 (a native speaker from Delhi)
+  writes ``English``, which vocab reads as England's accent, so ``English`` takes the country of ``origin`` instead
+  (India -> ``Indian``). region = ``origin`` as written (``Europe, Germany, Berlin``). ``native speaker`` and the
+  recording date and room have no metadata field. A speaker missing from the metadata gets only the file-name
   labels (not an error).
-- Split: the corpus defines none. ``hash_split(speaker)`` (5 % dev, 5 % test), so no speaker crosses splits.
+- Split: the corpus defines none. Held-out speakers: ``speaker_split("audiomnist", speaker)`` (10 % dev, 10 %
+  test), so no speaker crosses splits (closed-set speaker identification re-splits within speakers).
 - Problems: a name that does not parse -> ``bad_filename``; a file outside its speaker's folder -> ``bad_layout``;
   an unreadable metadata file -> ``bad_metadata`` (the scan goes on without speaker labels).
 """
@@ -25,26 +30,29 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, hash_split, register
+from audioflan_ray import vocab
+from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register, speaker_split
 
 _NAME = re.compile(r"^(?P<digit>[0-9])_(?P<speaker>[0-9]+)_(?P<take>[0-9]+)\.wav$")
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _META = "audioMNIST_meta.txt"
-_GENDERS = {"male", "female"}
 _AGES = range(1, 121)
 
 
-def _accent(value: Any) -> str | None:
-    """The accent in words: underscores as spaces, an uncertain trailing '?' dropped, each word capitalized."""
+def _accent(value: Any, origin: Any) -> str | None:
+    """The accent through vocab: underscores as spaces, an uncertain trailing '?' dropped; ``English`` (a native
+    speaker's first language) as the accent of the country in ``origin`` ("Europe, India, Delhi" -> Indian)."""
     if not isinstance(value, str):
         return None
-    words = value.replace("_", " ").strip().rstrip("?").split()
-    return " ".join(w[:1].upper() + w[1:] for w in words) or None
+    text = value.replace("_", " ").strip().rstrip("?").strip()
+    if text.lower() == "english" and isinstance(origin, str) and origin.count(",") >= 1:
+        text = origin.split(",")[1].strip()
+    return vocab.accent(text)
 
 
-def _age(value: Any) -> int | None:
+def _age(value: Any) -> str | None:
     age = int(value) if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()) else None
-    return age if age in _AGES else None
+    return vocab.age_group(age) if age in _AGES else None
 
 
 @register
@@ -53,6 +61,7 @@ class AudioMNIST(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 21
+    licence = "MIT"
     values = {"language": frozenset({"English"})}
     provides = frozenset(
         {"transcript", "digit", "speaker", "gender", "age", "accent", "region", "language", "language_code", "take"}
@@ -82,12 +91,11 @@ class AudioMNIST(Recipe):
             if not isinstance(entry, dict):
                 problems.append(Problem(base + _META, "bad_metadata", f"speaker {speaker}: entry is not an object"))
                 continue
-            gender = str(entry.get("gender", "")).strip().lower()
             origin = entry.get("origin")
             speakers[speaker] = {
-                "gender": gender if gender in _GENDERS else None,
+                "gender": vocab.gender(entry.get("gender", "")),
                 "age": _age(entry.get("age")),
-                "accent": _accent(entry.get("accent")),
+                "accent": _accent(entry.get("accent"), origin),
                 "region": origin if isinstance(origin, str) else None,
             }
         return speakers
@@ -111,13 +119,13 @@ class AudioMNIST(Recipe):
                 {
                     "transcript": _WORDS[digit],
                     "digit": digit,
-                    "speaker": speaker,
+                    "speaker": vocab.speaker(self.name, speaker),
                     **speakers.get(speaker, {}),
                     "language": "English",
                     "language_code": "en",
                     "take": take,
                 }
             )
-            recordings.append(Recording(filename[: -len(".wav")], audio, hash_split(speaker), meta, size))
+            recordings.append(Recording(filename[: -len(".wav")], audio, speaker_split(self.name, speaker), meta, size))
         yield from sorted(recordings, key=lambda r: r.recording_id)
         yield from sorted(problems, key=lambda p: p.path)

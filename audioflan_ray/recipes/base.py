@@ -19,14 +19,14 @@ from audioflan_ray.storage import Root
 #: Metadata fields a recipe may fill; tasks name the ones they require. Values are str, int or float.
 METADATA_FIELDS: dict[str, str] = {
     "transcript": "what is said in the recording (the corpus's own text)",
-    "speaker": "speaker id as the corpus writes it",
+    "speaker": "speaker as vocab.speaker names it: <dataset>_<corpus id> (e.g. 'vctk_p225')",
     "gender": "speaker gender, lower case: male / female / other",
-    "age": "speaker age: years, or the corpus's bucket (e.g. 'twenties')",
+    "age": "speaker age group as vocab.age_group writes it (e.g. 'child', 'teens', 'twenties')",
     "accent": "speaker accent in words",
     "region": "speaker region or origin",
     "language": "spoken language as an English name (e.g. 'English')",
     "language_code": "language code as the corpus writes it (e.g. 'en', 'zh-CN')",
-    "emotion": "emotion label in words",
+    "emotion": "emotion as an adjective (vocab.emotion: 'angry', 'fearful')",
     "label": "sound event class in words",
     "genre": "music genre in words",
     "instrument": "instrument in words, the most specific the corpus gives (e.g. 'violin', 'acoustic keyboard')",
@@ -81,6 +81,7 @@ METADATA_FIELDS: dict[str, str] = {
     "target_audio": "path (relative to the corpus root) of the clean signal this recording contains (a source of a "
     "mixture, the clean speech of a noisy file), sample-aligned with it",
     "stems": "JSON object: stem label -> path (relative to the corpus root) of the isolated stem, sample-aligned",
+    "imitated": "for a vocal imitation: the sound the person imitates, in words (e.g. 'dog bark')",
 }
 
 SPLITS = ("train", "dev", "test")
@@ -135,6 +136,8 @@ class Recipe(ABC):
     #: Fields whose every possible value the recipe knows (one speaker, one language): lets ``tasks --coverage``
     #: and the plan tell a task that can never be fed (no second speaker to pair with) from one that can.
     values: ClassVar[dict[str, frozenset[str]]] = {}
+    #: The corpus's licence in a few words (the card says more); README's table of recipes shows it.
+    licence: ClassVar[str] = ""
 
     def __init__(self, root: Root, options: dict[str, Any] | None = None):
         self.root = root

@@ -7,9 +7,10 @@
   caption_5``, the clip's file name, which may hold spaces) and the clips in ``{development,validation,
   evaluation}/<file_name>`` (44.1 kHz mono WAV, the folders inside the ``clotho_audio_*.7z`` archives). Any of the
   three pairs may be absent. The metadata CSVs (Freesound ids, licences, keywords) are not read.
-- Labels: ``caption`` = ``caption_1``, stripped (the metadata holds one caption per recording; the other four are
-  not used). The recording id is the file name without ``.wav`` (Clotho's names are unique over all splits).
-- Split, from the CSV's name: development -> train, validation -> dev, evaluation -> test.
+- Labels: ``caption`` = ``caption_1`` as written, whitespace collapsed (``vocab.text``); the metadata holds one
+  caption per recording, so the other four are not used. The recording id is the file name without ``.wav``
+  (Clotho's names are unique over all splits).
+- Split: the corpus's own, from the CSV's name: development -> train, validation -> dev, evaluation -> test.
 - Problems: a CSV row whose clip is absent -> ``missing_audio``; a clip no CSV row lists -> ``missing_label``; a row
   without a file name or caption, or an unreadable CSV -> ``bad_metadata``; a file name listed twice (in one CSV
   or across two) -> ``duplicate`` for every row after the first.
@@ -21,6 +22,7 @@ import csv
 import posixpath
 from collections.abc import Iterator
 
+from audioflan_ray import vocab
 from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register
 
 #: Clotho split name (the CSV suffix and audio folder) -> our split; iterated in this order.
@@ -37,6 +39,7 @@ class Clotho(Recipe):
     domain = "audio"
     source = ["freesound"]
     number = 31
+    licence = "Tampere University terms; clips CC (Freesound)"
     provides = frozenset({"caption"})
 
     def check_layout(self) -> list[str]:
@@ -61,7 +64,7 @@ class Clotho(Recipe):
             for row_no, row in enumerate(csv.DictReader(text.splitlines()), 2):
                 where = f"{_csv(clotho_split)}:{row_no}"
                 filename = (row.get("file_name") or "").strip()
-                caption = (row.get("caption_1") or "").strip()
+                caption = vocab.text(row.get("caption_1") or "")
                 if not filename or not caption:
                     problems.append(Problem(where, "bad_metadata", "expected a file_name and a caption_1"))
                     continue

@@ -9,15 +9,20 @@
   Clips that no index file lists are not validated and are not recordings of this corpus.
 - Parsing: ``csv`` with ``QUOTE_NONE`` (sentences hold literal quotes), CRLF or LF lines. Copies written back with
   a CSV writer wrap a field holding quotes in ``"..."`` with the inner quotes doubled; such a field is unwrapped.
-- Labels: ``sentence`` -> transcript; gender ``male``/``female``/``other`` kept (newer ``male_masculine`` /
-  ``female_feminine`` folded into them), empty or any other value -> absent; the age bucket as written; the
-  accent code in words (``us`` -> ``American``, unknown codes as written, ``other`` -> absent); zh-CN writes a
-  6-digit province code in the accent column, which goes to ``region`` as written instead. Language as an English
-  name from the locale (fallback: the locale itself); ``client_id`` and votes kept. ``speaker`` is not set: client
-  ids are 128-hex hashes, no useful answer to a speaker question.
-- Split: the file that lists the clip (``test`` > ``dev`` > ``train`` if a clip were listed twice); clips only in
-  ``validated.tsv`` -> train. Note that those may share a client with dev/test clips (the official splits keep
-  each client in one split, and leave the extra validated clips out).
+- Labels, through ``vocab``: ``sentence`` -> transcript as written (whitespace collapsed); gender ``male`` /
+  ``female`` / ``other`` (newer ``male_masculine`` / ``female_feminine`` folded into them, other spellings as
+  vocab places them), empty or unplaceable -> absent; the age bucket as its group (``fourties`` -> ``forties``);
+  the accent code in words (``us`` -> ``American``, ``england`` -> ``English (England)``, ``other`` -> absent);
+  free-text accents of newer releases that vocab cannot place are absent too (they are sentences, not labels);
+  zh-CN writes a 6-digit province code in the accent column, which goes to ``region`` as written instead.
+  Language as an English name from the locale (``zh-CN`` -> ``Mandarin Chinese``); a locale vocab does not know
+  leaves it absent (``language_code`` keeps the locale). ``client_id`` and votes kept. ``speaker`` is not set:
+  client ids are 128-hex hashes, no useful answer to a speaker question.
+- Split: the files that list the clip, as the corpus defines them (``test`` > ``dev`` > ``train`` if a clip were
+  listed twice). The official splits keep each client in one split; a clip only in ``validated.tsv`` joins its
+  client's split when an official file lists that client, else train, so that no client crosses splits. A locale
+  without ``train/dev/test.tsv`` (a copy of ``validated.tsv`` alone) has no split of its own: held-out speakers,
+  ``speaker_split("common_voice", client_id)``.
 - Problems: a listed clip absent from ``clips/`` -> ``missing_audio``; a row without a path -> ``bad_metadata``.
 """
 
@@ -25,55 +30,15 @@ from __future__ import annotations
 
 import csv
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register
+from audioflan_ray import vocab
+from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register, speaker_split
 
-_SPLIT_FILES = (("test.tsv", "test"), ("dev.tsv", "dev"), ("train.tsv", "train"), ("validated.tsv", "train"))
-_LANGUAGES = {
-    "en": "English",
-    "zh-CN": "Chinese",
-    "zh-TW": "Chinese",
-    "zh-HK": "Cantonese",
-    "yue": "Cantonese",
-    "de": "German",
-    "fr": "French",
-    "es": "Spanish",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "ru": "Russian",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "ar": "Arabic",
-    "nl": "Dutch",
-    "pl": "Polish",
-    "tr": "Turkish",
-    "fa": "Persian",
-    "ca": "Catalan",
-    "rw": "Kinyarwanda",
-}
-# Common Voice's English accent codes (6.x) in the words of the other recipes' accent labels.
-_ACCENTS = {
-    "us": "American",
-    "england": "English",
-    "indian": "Indian",
-    "australia": "Australian",
-    "newzealand": "New Zealand",
-    "ireland": "Irish",
-    "canada": "Canadian",
-    "scotland": "Scottish",
-    "wales": "Welsh",
-    "african": "Southern African",
-    "philippines": "Filipino",
-    "hongkong": "Hong Kong",
-    "malaysia": "Malaysian",
-    "singapore": "Singaporean",
-    "bermuda": "Bermudian",
-    "southatlandtic": "South Atlantic",  # sic: the corpus's spelling
-}
-_GENDERS = {"male": "male", "female": "female", "other": "other", "male_masculine": "male", "female_feminine": "female"}
-_INDEX_FILES = tuple(name for name, _ in _SPLIT_FILES)
+_SPLIT_FILES = (("test.tsv", "test"), ("dev.tsv", "dev"), ("train.tsv", "train"))
+_VALIDATED = "validated.tsv"
+_INDEX_FILES = (*(name for name, _ in _SPLIT_FILES), _VALIDATED)
 
 
 def _unquote(value: str) -> str:
@@ -83,6 +48,14 @@ def _unquote(value: str) -> str:
         if '""' in inner and '"' not in inner.replace('""', ""):
             return inner.replace('""', '"')
     return value
+
+
+def _placed(fn: Callable[[Any], Any], value: Any) -> Any:
+    """A crowd-written label in vocab's words, or None where vocab cannot place it."""
+    try:
+        return fn(value)
+    except ValueError:
+        return None
 
 
 def _int(value: Any) -> int | None:
@@ -98,6 +71,7 @@ class CommonVoice(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 15
+    licence = "CC0 1.0"
     provides = frozenset(
         {
             "transcript",
@@ -145,8 +119,9 @@ class CommonVoice(Recipe):
         problems: list[Problem] = []
         for locale_dir in self._locales():
             clips = self.root.find(posixpath.join(locale_dir, "clips"), ".mp3")
-            seen: set[str] = set()
-            for name, split in _SPLIT_FILES:
+            listed: dict[str, tuple[str, dict[str, str], str]] = {}  # clip -> (split, row, where)
+            client_split: dict[str, str] = {}  # client -> the split an official file gives it
+            for name, file_split in (*_SPLIT_FILES, (_VALIDATED, None)):
                 index = posixpath.join(locale_dir, name)
                 if not self.root.exists(index):
                     continue
@@ -155,15 +130,24 @@ class CommonVoice(Recipe):
                     if not clip:
                         problems.append(Problem(f"{index}:{row_no}", "bad_metadata", "row without a path"))
                         continue
-                    if clip in seen:  # listed by an earlier (more specific) index file
+                    if clip in listed:  # listed by an earlier (more specific) index file
                         continue
-                    seen.add(clip)
-                    audio = posixpath.join(locale_dir, "clips", clip)
-                    if audio not in clips:
-                        problems.append(Problem(audio, "missing_audio", f"{index}:{row_no} lists {clip}"))
-                        continue
-                    rec_id = clip.removesuffix(".mp3")
-                    recordings.append(Recording(rec_id, audio, split, self._meta(row, locale_dir), clips[audio]))
+                    client = (row.get("client_id") or "").strip()
+                    if file_split is not None:
+                        split = file_split
+                        client_split.setdefault(client, file_split)
+                    elif client_split:  # validated.tsv beside the official files
+                        split = client_split.get(client, "train")
+                    else:
+                        split = speaker_split(self.name, client)
+                    listed[clip] = (split, row, f"{index}:{row_no}")
+            for clip, (split, row, where) in listed.items():
+                audio = posixpath.join(locale_dir, "clips", clip)
+                if audio not in clips:
+                    problems.append(Problem(audio, "missing_audio", f"{where} lists {clip}"))
+                    continue
+                rec_id = clip.removesuffix(".mp3")
+                recordings.append(Recording(rec_id, audio, split, self._meta(row, locale_dir), clips[audio]))
         yield from sorted(recordings, key=lambda r: r.recording_id)
         yield from sorted(problems, key=lambda p: p.path)
 
@@ -172,15 +156,14 @@ class CommonVoice(Recipe):
         locale = (row.get("locale") or "").strip() or posixpath.basename(locale_dir)
         accent = (row.get("accents") or row.get("accent") or "").strip()
         region = accent if accent.isdigit() else None  # zh-CN: province code
-        accent_words = None if accent.isdigit() or accent == "other" else _ACCENTS.get(accent, accent)
         return compact(
             {
-                "transcript": _unquote(row.get("sentence") or ""),
-                "gender": _GENDERS.get((row.get("gender") or "").strip()),
-                "age": row.get("age"),
-                "accent": accent_words,
+                "transcript": vocab.text(_unquote(row.get("sentence") or "")),
+                "gender": _placed(vocab.gender, row.get("gender") or ""),
+                "age": _placed(vocab.age_group, row.get("age")),
+                "accent": None if region else _placed(vocab.accent, accent),
                 "region": region,
-                "language": _LANGUAGES.get(locale, locale) if locale else None,
+                "language": _placed(vocab.language, locale) if locale else None,
                 "language_code": locale,
                 "client_id": row.get("client_id"),
                 "up_votes": _int(row.get("up_votes")),

@@ -8,12 +8,14 @@
   Sex,Race,Ethnicity``). ``AudioMP3/`` and ``processedResults/`` are not read: the MP3s duplicate the WAVs, and
   the crowd's perceived labels have no metadata field.
 - Labels, from the file name: the sentence code (``IEO`` ...) gives the transcript from the table below (the
-  CREMA-D README's) and is the ``parallel_id`` (every actor says the same 12 sentences); the emotion code in words
-  (ANG anger, DIS disgust, FEA fear, HAP happy, NEU neutral, SAD sad); the level LO/MD/HI as low/medium/high, and
-  ``XX`` ("unspecified") as no intensity. The actor id is the speaker; ``VideoDemographics.csv`` gives gender
-  (``Sex`` in lower case) and age in years (an actor absent from it gets neither; not an error). Race and
-  ethnicity have no metadata field.
-- Split: the corpus defines none. ``hash_split(actor id)`` (5 % dev, 5 % test), so no speaker crosses splits.
+  CREMA-D README's) and is the ``parallel_id`` (every actor says the same 12 sentences); the emotion code as
+  ``vocab.emotion``'s adjective (ANG angry, DIS disgusted, FEA fearful, HAP happy, NEU neutral, SAD sad); the
+  level LO/MD/HI as low/medium/high, and ``XX`` ("unspecified") as no intensity. The actor id is the speaker
+  (``vocab.speaker``: ``1001`` -> ``crema_d_1001``); ``VideoDemographics.csv`` gives gender (``Sex`` through
+  ``vocab.gender``) and age as its group (51 -> ``fifties``); an actor absent from it gets neither (not an
+  error). Race and ethnicity have no metadata field.
+- Split: the corpus defines none. Held-out speakers: ``speaker_split("crema_d", actor id)`` (10 % dev, 10 % test),
+  so no actor crosses splits (closed-set speaker identification re-splits within speakers).
 - ``SentenceFilenames.csv`` is optional (some copies ship only ``AudioWAV/``); when present it is the listing: a
   row without its clip -> ``missing_audio``, a clip it does not list -> ``unlisted``. A clip whose name does not
   parse, or names an unknown code -> ``bad_filename``.
@@ -27,7 +29,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, hash_split, register
+from audioflan_ray import vocab
+from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register, speaker_split
 
 SENTENCES = {
     "IEO": "It's eleven o'clock",
@@ -43,7 +46,7 @@ SENTENCES = {
     "TSI": "The surface is slick",
     "WSI": "We'll stop in a couple of minutes",
 }
-EMOTIONS = {"ANG": "anger", "DIS": "disgust", "FEA": "fear", "HAP": "happy", "NEU": "neutral", "SAD": "sad"}
+EMOTIONS = {code: vocab.emotion(code) for code in ("ANG", "DIS", "FEA", "HAP", "NEU", "SAD")}
 LEVELS = {"LO": "low", "MD": "medium", "HI": "high", "XX": None}
 
 _NAME = re.compile(r"^(?P<actor>[0-9]{4})_(?P<sentence>[A-Z]{3})_(?P<emotion>[A-Z]{3})_(?P<level>[A-Z]{2})\.wav$")
@@ -57,6 +60,7 @@ class CremaD(Recipe):
     domain = "speech"
     source = ["acted"]
     number = 16
+    licence = "ODbL 1.0 / DbCL 1.0"
     values = {"language": frozenset({"English"})}
     provides = frozenset(
         {"transcript", "speaker", "gender", "age", "emotion", "intensity", "language", "language_code", "parallel_id"}
@@ -75,7 +79,10 @@ class CremaD(Recipe):
         for row in csv.DictReader(self.root.read_text(_DEMOGRAPHICS, "utf-8-sig").splitlines()):
             actor = (row.get("ActorID") or "").strip()
             age = (row.get("Age") or "").strip()
-            actors[actor] = {"gender": (row.get("Sex") or "").lower(), "age": int(age) if age.isdigit() else None}
+            actors[actor] = {
+                "gender": vocab.gender(row.get("Sex") or ""),
+                "age": vocab.age_group(age) if age.isdigit() else None,
+            }
         return actors
 
     def _listed(self) -> set[str] | None:
@@ -112,7 +119,7 @@ class CremaD(Recipe):
             meta = compact(
                 {
                     "transcript": SENTENCES[match["sentence"]],
-                    "speaker": actor,
+                    "speaker": vocab.speaker(self.name, actor),
                     **actors.get(actor, {}),
                     "emotion": EMOTIONS[match["emotion"]],
                     "intensity": LEVELS[match["level"]],
@@ -121,7 +128,7 @@ class CremaD(Recipe):
                     "parallel_id": match["sentence"],
                 }
             )
-            recordings.append(Recording(rec_id, audio, hash_split(actor), meta, size))
+            recordings.append(Recording(rec_id, audio, speaker_split(self.name, actor), meta, size))
         for name in sorted(listed or ()):
             if f"AudioWAV/{name}.wav" not in wavs:
                 problems.append(Problem(f"AudioWAV/{name}.wav", "missing_audio", f"{_LISTING} lists {name}"))

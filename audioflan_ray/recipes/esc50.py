@@ -4,10 +4,10 @@
   Per-clip Freesound attributions are in the upstream LICENSE file.
 - Native layout: ``meta/esc50.csv`` (comma-separated with header ``filename,fold,target,category,esc10,src_file,
   take``) and ``audio/<filename>`` (44.1 kHz mono WAV, named ``{fold}-{src_file}-{take}-{target}.wav``).
-- Labels: ``category`` with underscores as spaces (``car_horn`` -> "car horn"); the fold; the take letter (which
-  fragment of the Freesound clip).
-- Split: the corpus defines only five cross-validation folds (clips of one Freesound source share a fold). Rule
-  used here: fold 5 -> test, fold 4 -> dev, folds 1-3 -> train.
+- Labels: ``category`` as lower-case words (``vocab.words``: ``car_horn`` -> "car horn"); the fold; the take
+  letter (which fragment of the Freesound clip).
+- Split: from the corpus's own five cross-validation folds (clips of one Freesound source share a fold, so no
+  source crosses splits): fold 5 -> test, fold 4 -> dev, folds 1-3 -> train.
 - Problems: a CSV row whose clip is absent (``missing_audio``), a row with a bad fold (``bad_metadata``), a clip
   that no row lists (``missing_label``).
 """
@@ -18,6 +18,7 @@ import csv
 import posixpath
 from collections.abc import Iterator
 
+from audioflan_ray import vocab
 from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register
 
 _FOLD_SPLITS = {1: "train", 2: "train", 3: "train", 4: "dev", 5: "test"}
@@ -29,6 +30,7 @@ class ESC50(Recipe):
     domain = "audio"
     source = ["freesound"]
     number = 30
+    licence = "CC BY-NC 3.0"
     provides = frozenset({"label", "fold", "take"})
 
     def check_layout(self) -> list[str]:
@@ -56,7 +58,7 @@ class ESC50(Recipe):
                 continue
             meta = compact(
                 {
-                    "label": (row.get("category") or "").replace("_", " "),
+                    "label": vocab.words(row.get("category") or ""),
                     "fold": int(fold),
                     "take": row.get("take"),
                 }

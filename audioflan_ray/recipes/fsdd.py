@@ -3,11 +3,15 @@
 - Source: https://github.com/Jakobovski/free-spoken-digit-dataset (CC BY-SA 4.0).
 - Native layout: ``recordings/{digit}_{speaker}_{index}.wav``; there is no index file, every label is in the
   file name.
-- Labels: the digit (and its English word as the transcript: 7 -> "seven"), the speaker name, the take index.
-  Gender and accent come from the speaker table of the upstream ``metadata.py`` (all six speakers male), with its
-  accent codes in words (``USA/neutral`` -> American, ``BEL/French`` -> Belgian French, ``DEU/German`` -> German,
-  ``GRC/Greek`` -> Greek); a speaker not in the table gets neither (not an error).
-- Split: the official README rule, takes 0-4 -> test, 5-49 -> train.
+- Labels: the digit (and its English word as the transcript: 7 -> "seven"), the speaker (``vocab.speaker``:
+  ``george`` -> ``fsdd_george``), the take index. Gender and accent come from the speaker table of the upstream
+  ``metadata.py`` (all six speakers male), its accent codes in vocab's words (``USA/neutral`` -> American,
+  ``BEL/French`` -> Belgian, ``DEU/German`` -> German, ``GRC/Greek`` -> Greek); a speaker not in the table gets
+  neither (not an error).
+- Split: held-out speakers, ``speaker_split("fsdd", speaker)`` (10 % dev, 10 % test), so no speaker crosses
+  splits. The README's own rule (takes 0-4 -> test) puts every speaker in both train and test, which suits only
+  closed-set speaker identification (whose template re-splits within speakers). With six speakers the hash puts
+  ``lucas`` in dev and the other five in train, so this corpus has no test split.
 - Problems: a ``.wav`` whose name does not match the pattern -> ``bad_filename``.
 """
 
@@ -17,19 +21,22 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register
+from audioflan_ray import vocab
+from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register, speaker_split
 
 _NAME = re.compile(r"^(?P<digit>[0-9])_(?P<speaker>[A-Za-z]+)_(?P<take>[0-9]+)\.wav$")
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+#: speaker -> (gender, accent code) as the upstream metadata.py writes them
 _SPEAKERS = {
-    "jackson": ("male", "American"),
-    "nicolas": ("male", "Belgian French"),
-    "theo": ("male", "American"),
-    "yweweler": ("male", "German"),
-    "george": ("male", "Greek"),
-    "lucas": ("male", "German"),
+    "jackson": ("male", "USA/neutral"),
+    "nicolas": ("male", "BEL/French"),
+    "theo": ("male", "USA/neutral"),
+    "yweweler": ("male", "DEU/German"),
+    "george": ("male", "GRC/Greek"),
+    "lucas": ("male", "DEU/German"),
 }
-_TEST_TAKES = range(5)
+#: accent code -> its spelling in vocab
+_ACCENTS = {"USA/neutral": "us", "BEL/French": "belgian", "DEU/German": "german", "GRC/Greek": "greek"}
 
 
 @register
@@ -38,6 +45,7 @@ class FSDD(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 20
+    licence = "CC BY-SA 4.0"
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "digit", "speaker", "gender", "accent", "language", "language_code", "take"})
 
@@ -55,20 +63,20 @@ class FSDD(Recipe):
                 problems.append(Problem(audio, "bad_filename", "expected recordings/{digit}_{speaker}_{index}.wav"))
                 continue
             digit, speaker, take = int(match["digit"]), match["speaker"], int(match["take"])
-            gender, accent = _SPEAKERS.get(speaker, (None, None))
+            gender, code = _SPEAKERS.get(speaker, (None, None))
             meta = compact(
                 {
                     "transcript": _WORDS[digit],
                     "digit": digit,
-                    "speaker": speaker,
-                    "gender": gender,
-                    "accent": accent,
+                    "speaker": vocab.speaker(self.name, speaker),
+                    "gender": vocab.gender(gender) if gender else None,
+                    "accent": vocab.accent(_ACCENTS[code]) if code else None,
                     "language": "English",
                     "language_code": "en",
                     "take": take,
                 }
             )
-            split = "test" if take in _TEST_TAKES else "train"
-            recordings.append(Recording(posixpath.basename(audio)[: -len(".wav")], audio, split, meta, size))
+            rec_id = posixpath.basename(audio)[: -len(".wav")]
+            recordings.append(Recording(rec_id, audio, speaker_split(self.name, speaker), meta, size))
         yield from sorted(recordings, key=lambda r: r.recording_id)
         yield from sorted(problems, key=lambda p: p.path)

@@ -6,9 +6,11 @@
   files end with a newline, trimmed copies may not, blank lines are skipped), and an optional
   ``LibriSpeech/SPEAKERS.TXT`` (``;`` comment lines, then ``ID | SEX | SUBSET | MINUTES | NAME`` rows). The root may
   be the ``LibriSpeech`` folder itself or its parent.
-- Labels: the upper-case normalized transcript as written; speaker and chapter ids from the path; gender from
-  ``SPEAKERS.TXT`` (``M``/``F``) when the file is present, else absent.
+- Labels: the upper-case normalized transcript as written (whitespace collapsed); the speaker from the path
+  (``vocab.speaker``: ``1089`` -> ``librispeech_1089``) and the chapter id; gender from ``SPEAKERS.TXT``
+  (``M``/``F`` through ``vocab.gender``) when the file is present, else absent.
 - Split: the subset folder, as the corpus defines it: ``train-*`` -> train, ``dev-*`` -> dev, ``test-*`` -> test.
+  The official subsets hold disjoint speakers, so no speaker crosses splits.
 - Problems: a transcript line whose flac is absent (``missing_audio``), a flac that no transcript line names
   (``missing_transcript``), a transcript file outside ``<subset>/<spk>/<chap>/`` or under an unknown subset.
 """
@@ -18,10 +20,10 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from audioflan_ray import vocab
 from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register
 
 _SPLIT_PREFIXES = (("train-", "train"), ("dev-", "dev"), ("test-", "test"))
-_GENDERS = {"M": "male", "F": "female"}
 
 
 @register
@@ -30,6 +32,7 @@ class LibriSpeech(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 3
+    licence = "CC BY 4.0"
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "speaker", "chapter", "gender", "language", "language_code"})
 
@@ -41,18 +44,18 @@ class LibriSpeech(Recipe):
             return [f"librispeech: no <subset>/<spk>/<chap>/*.trans.txt under {self.root.uri} (nor under LibriSpeech/)"]
         return []
 
-    def _genders(self, base: str) -> dict[str, str]:
+    def _genders(self, base: str) -> dict[str, str | None]:
         """Speaker id -> gender from SPEAKERS.TXT; empty when the file is absent."""
         if not self.root.exists(base + "SPEAKERS.TXT"):
             return {}
-        genders = {}
+        genders: dict[str, str | None] = {}
         for line in self.root.read_text(base + "SPEAKERS.TXT").splitlines():
             if not line.strip() or line.lstrip().startswith(";"):
                 continue
             # maxsplit: one official NAME contains '|' ("|CBW|Simon", speaker 60).
             cols = [c.strip() for c in line.split("|", 4)]
-            if len(cols) >= 2 and cols[1].upper() in _GENDERS:
-                genders[cols[0]] = _GENDERS[cols[1].upper()]
+            if len(cols) >= 2 and cols[1].upper() in ("M", "F"):
+                genders[cols[0]] = vocab.gender(cols[1])
         return genders
 
     def scan(self) -> Iterator[Recording | Problem]:
@@ -88,8 +91,8 @@ class LibriSpeech(Recipe):
                 named.add(audio)
                 meta = compact(
                     {
-                        "transcript": text,
-                        "speaker": speaker,
+                        "transcript": vocab.text(text),
+                        "speaker": vocab.speaker(self.name, speaker),
                         "chapter": chapter,
                         "gender": genders.get(speaker),
                         "language": "English",

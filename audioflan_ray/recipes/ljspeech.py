@@ -4,16 +4,20 @@
 - Native layout: ``LJSpeech-1.1/metadata.csv`` (pipe-separated ``id|raw text|normalized text``, no header, quotes
   are literal characters) and ``LJSpeech-1.1/wavs/<id>.wav`` (22.05 kHz, 16-bit mono). The root may be the
   ``LJSpeech-1.1`` folder itself or its parent.
-- Labels: the normalized transcript (``raw_transcript`` keeps the original); one speaker, female, US English
-  (per the corpus README).
-- Split: the corpus defines none; ``hash_split(recording_id)`` (5 % dev, 5 % test).
+- Labels: the normalized transcript as written, whitespace collapsed (``raw_transcript`` keeps the original); one
+  speaker, ``ljspeech_LJ`` (``vocab.speaker``), female, with an American accent (per the corpus README).
+- Split: the corpus defines none and has one speaker, so no split can hold speakers out:
+  ``hash_split(recording_id)`` (5 % dev, 5 % test). Tasks that test on unseen voices cannot use it for that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from audioflan_ray import vocab
 from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, hash_split, register
+
+_SPEAKER = vocab.speaker("ljspeech", "LJ")
 
 
 @register
@@ -22,7 +26,8 @@ class LJSpeech(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 10
-    values = {"speaker": frozenset({"LJ"}), "language": frozenset({"English"})}
+    licence = "public domain"
+    values = {"speaker": frozenset({_SPEAKER}), "language": frozenset({"English"})}
     provides = frozenset({"transcript", "raw_transcript", "speaker", "gender", "accent", "language", "language_code"})
 
     def _base(self) -> str:
@@ -51,11 +56,11 @@ class LJSpeech(Recipe):
                 continue
             meta = compact(
                 {
-                    "transcript": normalized,
+                    "transcript": vocab.text(normalized),
                     "raw_transcript": raw,
-                    "speaker": "LJ",
+                    "speaker": _SPEAKER,
                     "gender": "female",
-                    "accent": "American",
+                    "accent": vocab.accent("American"),
                     "language": "English",
                     "language_code": "en",
                 }

@@ -7,11 +7,17 @@
 - Options: ``domain`` (required: speech / music / audio; it sets this source's domain, so it lives on the
   instance; the class default ``speech`` is only what ``audioflan-ray recipes`` shows), ``source`` (the Audio-FLAN
   source field, a list of strings; default ``["manifest"]``), ``file``.
-- Labels and split: as the manifest gives them; ``provides`` is every metadata field, so that any task of the
-  domain may select it (a row lacking a task's labels is simply not used for it).
+- Labels: as the manifest gives them, in vocab's words (``vocab.canonical``: ``anger`` -> ``angry``, age 29 ->
+  ``twenties``, ``us`` -> ``American``, ``en`` -> ``English``, ``Dog_bark`` -> ``dog bark``...), the speaker as
+  ``vocab.speaker("manifest", id)`` (``theo`` -> ``manifest_theo``), so that no manifest speaker shares a name
+  with a corpus's. ``provides`` is every metadata field, so that any task of the domain may select it (a row
+  lacking a task's labels is simply not used for it).
+- Split: as the manifest gives it (its author decides; keep a speaker in one split unless the corpus defines
+  otherwise).
 - Problems, one per bad line, with the line number in its path (``manifest.jsonl:7``), in line order: not JSON
   (``bad_json``); not an object, a missing or unknown key, a bad split, an absolute or escaping audio path, a
-  non-scalar meta value (``bad_line``); a meta key that is not a metadata field (``unknown_field``); a recording id
+  non-scalar meta value (``bad_line``); a meta key that is not a metadata field (``unknown_field``); a label vocab
+  cannot place (``bad_label``: extend ``vocab.py`` or fix the manifest); a recording id
   seen on an earlier line (``duplicate``); an audio file not under the root (``missing_audio``).
 """
 
@@ -22,6 +28,7 @@ import posixpath
 from collections.abc import Iterator
 from typing import Any, TypeGuard
 
+from audioflan_ray import vocab
 from audioflan_ray.recipes.base import (
     METADATA_FIELDS,
     SPLITS,
@@ -44,6 +51,7 @@ class Manifest(Recipe):
     domain = "speech"
     source = ["manifest"]
     number = 90
+    licence = "that of the corpus it lists"
     provides = frozenset(METADATA_FIELDS)
 
     def __init__(self, root: Root, options: dict[str, Any] | None = None):
@@ -131,4 +139,11 @@ def _parse(line: str, where: str) -> Recording | Problem:
     )
     if bad:
         return Problem(where, "bad_line", f"meta values of {bad} are not str, int or float")
-    return Recording(obj["recording_id"].strip(), audio, obj["split"], compact(meta))
+    labels = compact(meta)
+    try:
+        labels = {
+            k: vocab.speaker("manifest", v) if k == "speaker" else vocab.canonical(k, v) for k, v in labels.items()
+        }
+    except ValueError as exc:
+        return Problem(where, "bad_label", f"{exc}: extend vocab.py or fix the manifest")
+    return Recording(obj["recording_id"].strip(), audio, obj["split"], compact(labels))

@@ -4,10 +4,14 @@
 - Native layout: ``nsynth-{train,valid,test}/examples.json`` (one JSON object keyed by ``note_str``, each entry
   holding ``pitch``, ``velocity``, ``instrument_family_str``, ``instrument_source_str``, ``qualities_str``, ...)
   and ``nsynth-<split>/audio/<note_str>.wav``. The root may hold the ``nsynth-*`` folders or be one of them.
-- Labels: instrument = ``instrument_family_str`` (bass, brass, flute, guitar, keyboard, mallet, organ, reed,
-  string, synth_lead, vocal); instrument_source = ``instrument_source_str`` (acoustic / electronic / synthetic);
-  MIDI pitch and velocity; qualities = ``qualities_str`` joined by commas (absent when the note has none).
-- Split: the folder, as the corpus defines it: train -> train, valid -> dev, test -> test.
+- Labels, in ``vocab.words``: instrument_family = ``instrument_family_str`` (bass, brass, flute, guitar, keyboard,
+  mallet, organ, reed, string, synth lead, vocal); instrument_source = ``instrument_source_str`` (acoustic /
+  electronic / synthetic); instrument = source and family in words, the most specific name the corpus gives
+  (``acoustic keyboard``, ``electronic bass``; ``synth lead`` alone, whose source is always synthetic);
+  instrument_id = ``instrument_str`` as written (``keyboard_acoustic_004``: one of the 1,006 instruments); MIDI
+  pitch and velocity; qualities = ``qualities_str`` joined by commas (absent when the note has none).
+- Split: the folder, as the corpus defines it: train -> train, valid -> dev, test -> test. (NSynth's train and
+  valid share instruments; its test holds instruments of its own.)
 - Problems: an entry whose wav is absent (``missing_audio``), a wav without an entry (``missing_label``), an
   entry without the integer pitch/velocity (``bad_metadata``).
 """
@@ -19,9 +23,17 @@ import posixpath
 from collections.abc import Iterator
 from typing import Any
 
+from audioflan_ray import vocab
 from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register
 
 _SPLITS = {"nsynth-train": "train", "nsynth-valid": "dev", "nsynth-test": "test"}
+
+
+def _instrument(source: str, family: str) -> str | None:
+    """The instrument in words: source and family (``acoustic keyboard``); ``synth lead`` says its source already."""
+    if not family:
+        return None
+    return family if not source or family.startswith("synth") else f"{source} {family}"
 
 
 @register
@@ -30,7 +42,10 @@ class NSynth(Recipe):
     domain = "music"
     source = ["studio"]
     number = 41
-    provides = frozenset({"instrument", "instrument_source", "pitch", "velocity", "qualities"})
+    licence = "CC BY 4.0"
+    provides = frozenset(
+        {"instrument", "instrument_family", "instrument_id", "instrument_source", "pitch", "velocity", "qualities"}
+    )
 
     def _folders(self) -> list[tuple[str, str]]:
         """(folder relative to the root, split) for each split folder found; folder "" is the root itself."""
@@ -63,10 +78,14 @@ class NSynth(Recipe):
                 if audio not in wavs:
                     problems.append(Problem(audio, "missing_audio", f"{index} lists {note}"))
                     continue
+                family = vocab.words(entry.get("instrument_family_str") or "")
+                source = vocab.words(entry.get("instrument_source_str") or "")
                 meta = compact(
                     {
-                        "instrument": entry.get("instrument_family_str"),
-                        "instrument_source": entry.get("instrument_source_str"),
+                        "instrument": _instrument(source, family),
+                        "instrument_family": family,
+                        "instrument_id": entry.get("instrument_str"),
+                        "instrument_source": source,
                         "pitch": entry["pitch"],
                         "velocity": entry["velocity"],
                         "qualities": ",".join(entry.get("qualities_str") or []),

@@ -6,12 +6,13 @@
   ``Audio_Song_Actors_01-24/Actor_NN/...``; the root may be either folder, their parent, or a folder of
   ``Actor_NN/`` (the layout of the zip files). Every ``.wav`` below the root is read; there is no index file.
 - Labels, all from the 7 file-name fields: modality (must be ``03``, audio-only), vocal channel (``01`` speech,
-  ``02`` song), emotion in the corpus's words (01 neutral, 02 calm, 03 happy, 04 sad, 05 angry, 06 fearful,
-  07 disgust, 08 surprised), intensity (01 normal, 02 strong), statement (01 "Kids are talking by the door",
-  02 "Dogs are sitting by the door"; also the ``parallel_id``), repetition (the take, 1 or 2) and actor (the
-  speaker, as written: ``01``-``24``; odd ids are male, even ids female). Speech gets the statement as its
-  transcript; song gets it as lyrics, with speaking style "singing".
-- Split: the corpus defines none. ``hash_split(actor id)`` (5 % dev, 5 % test), so no speaker crosses splits.
+  ``02`` song), emotion as ``vocab.emotion``'s adjective (01 neutral, 02 calm, 03 happy, 04 sad, 05 angry,
+  06 fearful, 07 disgust -> disgusted, 08 surprised), intensity (01 normal, 02 strong), statement (01 "Kids are
+  talking by the door", 02 "Dogs are sitting by the door"; also the ``parallel_id``), repetition (the take, 1 or
+  2) and actor (the speaker, ``vocab.speaker``: ``01`` -> ``ravdess_01``; odd ids are male, even ids female).
+  Speech gets the statement as its transcript; song gets it as lyrics, with speaking style "singing".
+- Split: the corpus defines none. Held-out speakers: ``speaker_split("ravdess", actor id)`` (10 % dev, 10 % test),
+  so no actor crosses splits (closed-set speaker identification re-splits within speakers).
 - Problems: a name that does not parse or holds an out-of-range code -> ``bad_filename``; a file in an
   ``Actor_NN`` folder of another actor -> ``bad_layout``; the same file name twice (some repackagings nest one copy
   of the corpus inside another) -> ``duplicate`` for every copy after the first in path order.
@@ -23,17 +24,22 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, hash_split, register
+from audioflan_ray import vocab
+from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register, speaker_split
 
+#: the corpus's emotion codes and words (its README), in vocab's adjectives
 EMOTIONS = {
-    "01": "neutral",
-    "02": "calm",
-    "03": "happy",
-    "04": "sad",
-    "05": "angry",
-    "06": "fearful",
-    "07": "disgust",
-    "08": "surprised",
+    code: vocab.emotion(word)
+    for code, word in {
+        "01": "neutral",
+        "02": "calm",
+        "03": "happy",
+        "04": "sad",
+        "05": "angry",
+        "06": "fearful",
+        "07": "disgust",
+        "08": "surprised",
+    }.items()
 }
 INTENSITIES = {"01": "normal", "02": "strong"}
 STATEMENTS = {"01": "Kids are talking by the door", "02": "Dogs are sitting by the door"}
@@ -51,6 +57,7 @@ class RAVDESS(Recipe):
     domain = "speech"
     source = ["acted"]
     number = 17
+    licence = "CC BY-NC-SA 4.0"
     values = {"language": frozenset({"English"}), "speaking_style": frozenset({"singing"})}
     provides = frozenset(
         {
@@ -99,7 +106,7 @@ class RAVDESS(Recipe):
                     "transcript": None if sung else statement,
                     "lyrics": statement if sung else None,
                     "speaking_style": "singing" if sung else None,
-                    "speaker": actor,
+                    "speaker": vocab.speaker(self.name, actor),
                     "gender": "male" if int(actor) % 2 else "female",
                     "emotion": EMOTIONS[match["emotion"]],
                     "intensity": INTENSITIES[match["intensity"]],
@@ -109,6 +116,6 @@ class RAVDESS(Recipe):
                     "take": int(match["repetition"]),
                 }
             )
-            recordings[rec_id] = Recording(rec_id, audio, hash_split(actor), meta, size)
+            recordings[rec_id] = Recording(rec_id, audio, speaker_split(self.name, actor), meta, size)
         yield from sorted(recordings.values(), key=lambda r: r.recording_id)
         yield from sorted(problems, key=lambda p: p.path)

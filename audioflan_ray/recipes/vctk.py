@@ -10,9 +10,12 @@
     written without the ``p`` in 0.80 and with it in 0.92; REGION may hold spaces (column padding is collapsed to
     one space), may be empty, and a trailing ``(comment)`` is dropped.
 - Labels: the transcript is the txt file stripped of whitespace, and of one pair of surrounding double quotes (a
-  few files quote the whole sentence, which is not part of what is said). Speaker ``pXXX``; gender ``F``/``M``;
-  age in years; accent with CamelCase split (``NorthernIrish`` -> ``Northern Irish``); ``Unknown`` -> absent.
-- Split: the corpus defines none; ``hash_split(recording_id)`` (5 % dev, 5 % test).
+  few files quote the whole sentence, which is not part of what is said). Speaker ``vocab.speaker``'s
+  ``vctk_pXXX``; gender ``F``/``M`` through ``vocab.gender``; age as its group (``vocab.age_group``: 23 ->
+  ``twenties``); accent through ``vocab.accent`` (``NorthernIrish`` -> ``Northern Irish``, ``English``, which
+  means England here, -> ``English (England)``); ``Unknown`` -> absent; region as written with CamelCase split.
+- Split: the corpus defines none. Held-out speakers: ``speaker_split("vctk", speaker)`` (10 % dev, 10 % test), so
+  no speaker crosses splits (closed-set speaker identification re-splits within speakers).
 - Problems: audio without a txt (e.g. p315 in 0.80 has none) -> ``missing_transcript``; a txt without audio ->
   ``missing_audio``; an empty txt -> ``empty_transcript``.
 """
@@ -24,9 +27,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, hash_split, register
+from audioflan_ray import vocab
+from audioflan_ray.recipes.base import Problem, Recipe, Recording, compact, register, speaker_split
 
-_GENDERS = {"F": "female", "M": "male"}
 _AUDIO_DIRS = (("wav48_silence_trimmed", "_mic1.flac"), ("wav48", ".wav"))
 
 
@@ -43,6 +46,7 @@ class VCTK(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 12
+    licence = "CC BY 4.0 (0.92), ODC-By 1.0 (0.80)"
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "speaker", "gender", "age", "accent", "region", "language", "language_code"})
 
@@ -69,9 +73,9 @@ class VCTK(Recipe):
                 continue
             speaker = f"p{cols[0]}" if cols[0].isdigit() else cols[0]  # 0.80 "225"; 0.92 "p225" (and "s5")
             speakers[speaker] = {
-                "age": int(cols[1]),
-                "gender": _GENDERS.get(cols[2].upper()),
-                "accent": _words(cols[3]),
+                "age": vocab.age_group(cols[1]),
+                "gender": vocab.gender(cols[2]),
+                "accent": vocab.accent(cols[3]),
                 "region": _words(" ".join(cols[4:])) if cols[4:] else None,
             }
         return speakers
@@ -99,14 +103,14 @@ class VCTK(Recipe):
             speaker = rec_id.split("_")[0]
             meta = compact(
                 {
-                    "transcript": text,
-                    "speaker": speaker,
+                    "transcript": vocab.text(text),
+                    "speaker": vocab.speaker(self.name, speaker),
                     **speakers.get(speaker, {}),
                     "language": "English",
                     "language_code": "en",
                 }
             )
-            recordings.append(Recording(rec_id, audio, hash_split(rec_id), meta, size))
+            recordings.append(Recording(rec_id, audio, speaker_split(self.name, speaker), meta, size))
         for rec_id, path in texts.items():
             if rec_id not in audio_by_id:
                 problems.append(Problem(path, "missing_audio", f"transcript {rec_id} has no audio file"))

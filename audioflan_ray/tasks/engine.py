@@ -2,7 +2,8 @@
 
 A template file holds the minor task name (exactly as in audioflan_tasks.csv), a short ``code`` used in sample
 keys, the metadata fields it requires, its audio placeholders and where each comes from (this recording, a partner
-recording chosen at plan time, or audio built by ``audio/simulate.py``), at least 8 instruction variants, label and
+recording chosen at plan time, or audio built by ``audio/simulate.py``), at least 20 instruction variants with the
+``meaning`` words that every one of them must hold (so that a paraphrase cannot drift to another task), label and
 prefix variants, the ``input`` / ``output`` patterns, and inline test cases (CONTRIBUTING.md lists every key). The
 variant of each part is chosen from a hash of the instance key, so a rebuild renders every instance identically.
 """
@@ -10,6 +11,7 @@ variant of each part is chosen from a hash of the instance key, so a rebuild ren
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import string
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from audioflan_ray.errors import TemplateError
 from audioflan_ray.tasks.catalog import TaskInfo, catalog
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-MIN_INSTRUCTIONS = 8
+MIN_INSTRUCTIONS = 20
 PLACEHOLDERS_FIXED = {"audio_label", "text_label", "prefix"}
 SOA, EOA = "<|SOA|>", "<|EOA|>"
 AUDIO_REF = re.compile(r"<\|SOA\|>([^<]+)<\|EOA\|>")
@@ -33,10 +35,51 @@ MATCH_MODES = ("same", "different", "balanced")
 POOLS = ("same", "noise")
 COMPARE_ANSWERS = {"equal": ("same", "different"), "greater": ("first", "second")}
 DOMAINS = ("speech", "music", "audio")
+#: content_answers rules -> the answers a template must give (audio/content.py holds the rules themselves)
+CONTENT_RULES = {
+    "speech_presence": ("speech", "no_speech"),
+    "content_class": ("speech", "silence", "music", "noise"),
+}
 
 
 def audio_ref(audio_id: str) -> str:
     return f"{SOA}{audio_id}{EOA}"
+
+
+@dataclass(frozen=True)
+class Related:
+    """An audio source read from metadata: a recording's ``target_audio`` or one of its ``stems``."""
+
+    owner: str  # "self" or a partner role
+    field: str  # "target_audio" | "stems"
+    label: str | None = None  # the stem: a label, or "{field}" for the label a metadata field names
+
+
+def parse_related(src: str) -> Related | None:
+    """``meta.target_audio``, ``meta.stems.<label>``, ``meta.stems.{field}``, ``partner.<role>.target_audio``."""
+    parts = src.split(".")
+    if parts[:2] == ["meta", "target_audio"] and len(parts) == 2:
+        return Related("self", "target_audio")
+    if parts[:2] == ["meta", "stems"] and len(parts) >= 3 and all(parts[2:]):
+        return Related("self", "stems", ".".join(parts[2:]))
+    if len(parts) == 3 and parts[0] == "partner" and parts[2] == "target_audio":
+        return Related(parts[1], "target_audio")
+    return None
+
+
+def related_path(src: str, meta: dict[str, Any], partner_meta: dict[str, dict[str, Any]]) -> str | None:
+    """The corpus-relative path a related source names for this recording (None where its metadata has none)."""
+    r = parse_related(src)
+    if r is None:
+        return None
+    m = meta if r.owner == "self" else partner_meta.get(r.owner) or {}
+    if r.field == "target_audio":
+        return str(m["target_audio"]) if m.get("target_audio") else None
+    stems = m.get("stems") or "{}"
+    stems = json.loads(stems) if isinstance(stems, str) else stems
+    label = str(meta.get(r.label[1:-1], "")) if r.label and r.label.startswith("{") else r.label
+    path = stems.get(label) if isinstance(stems, dict) else None
+    return str(path) if path else None
 
 
 @dataclass(frozen=True)
@@ -59,7 +102,7 @@ class Template:
     code: str
     info: TaskInfo
     requires: tuple[str, ...]
-    slots: dict[str, str]  # audio placeholder -> "self" | "built" | "partner.<role>"
+    slots: dict[str, str]  # audio placeholder -> "self" | "built" | "partner.<role>" | a related source
     members: dict[str, str]  # audio placeholder -> member suffix (input.flac, input2.flac, output.flac ...)
     per_segment: bool  # whether the labels stay true for a window cut out of a longer recording
     instructions: tuple[str, ...]
@@ -76,8 +119,13 @@ class Template:
     build: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     compare: dict[str, Any] | None = None  # {field, op, answers}
-    domain_answers: dict[str, str] = field(default_factory=dict)
+    content_answers: dict[str, Any] | None = None  # {rule, answers}: {content_answer} from the measured segment
     choices: dict[str, Any] | None = None  # {field, count}
+    real_slots: dict[str, str] = field(default_factory=dict)  # the corpus's own pair, where a recording has one
+    meaning: tuple[str, ...] = ()  # words or stems, lower case, of which every instruction holds at least one
+    # Closed-set speaker identification: test speakers must be seen in training, so the build splits this task's
+    # instances by a hash of the recording within each speaker instead of taking the recipe's held-out-speaker split.
+    split_within_speaker: bool = False
 
     @property
     def generation(self) -> bool:
@@ -95,6 +143,14 @@ class Template:
         if self.partners:
             return "pair"
         return "label"
+
+    def slots_for(self, meta: dict[str, Any], partner_meta: dict[str, dict[str, Any]]) -> dict[str, str]:
+        """The audio sources of one instance: ``real_audio`` where the recording (and its partners) carry every
+        related signal it reads (nothing is built then), else ``audio``."""
+        related = [s for s in self.real_slots.values() if parse_related(s)]
+        if related and all(related_path(s, meta, partner_meta) for s in related):
+            return self.real_slots
+        return self.slots
 
     def variant(self, key: str) -> int:
         """Index of the instruction variant ``render`` picks for ``key``."""
@@ -139,8 +195,15 @@ class Template:
         except KeyError as exc:
             raise TemplateError(f"{self.path}: placeholder {exc} has no value for {key}") from exc
 
-    def answer(self, meta: dict[str, Any], partner_meta: dict[str, dict[str, Any]], domain: str) -> dict[str, str]:
-        """Values computed from labels: ``{answer}`` of a comparison, ``{domain_answer}``."""
+    def answer(
+        self,
+        meta: dict[str, Any],
+        partner_meta: dict[str, dict[str, Any]],
+        domain: str,
+        quality: dict[str, Any] | None = None,
+    ) -> dict[str, str]:
+        """Values computed from labels and measurements: ``{answer}`` of a comparison; ``{content_answer}`` from the
+        segment's content measurement (``quality``, what the dsp stage recorded) and the corpus's content hint."""
         out: dict[str, str] = {}
         if self.compare:
             f, op, answers = self.compare["field"], self.compare["op"], self.compare["answers"]
@@ -149,9 +212,40 @@ class Template:
                 out["answer"] = answers["same" if str(meta.get(f)) == str(other) else "different"]
             else:
                 out["answer"] = answers["first" if float(meta[f]) > float(other) else "second"]  # type: ignore[arg-type]
-        if self.domain_answers:
-            out["domain_answer"] = self.domain_answers[domain]
+        if self.content_answers:
+            from audioflan_ray.audio import content
+
+            if not quality or "speech_segments" not in quality:
+                raise TemplateError(f"{self.minor}: the segment has no content measurement (dsp stage)")
+            c = content.Content.from_json(quality)
+            if self.content_answers["rule"] == "speech_presence":
+                key = "speech" if content.has_speech(c, meta) else "no_speech"
+            else:
+                key = content.content_class(c, domain, meta)
+            out["content_answer"] = self.content_answers["answers"][key]
         return out
+
+
+def _related_problem(
+    src: str, roles: set[str], requires: list[str], path: Path, problems: list[str], needs_field: bool
+) -> bool:
+    """Whether ``src`` is a related source; records what is wrong with it (unknown role, a field not required)."""
+    r = parse_related(src)
+    if r is None:
+        return False
+    if r.owner != "self" and r.owner not in roles:
+        problems.append(f"{path.name}: {src}: no partner with role {r.owner!r}")
+    if r.label and r.label.startswith("{") and (not r.label.endswith("}") or r.label[1:-1] not in requires):
+        problems.append(f"{path.name}: {src}: a stem named by a field needs that field among requires")
+    if needs_field and r.owner == "self" and r.field not in requires:
+        problems.append(f"{path.name}: audio {src} needs {r.field!r} among requires (else use real_audio)")
+    return True
+
+
+def _content_answers(data: Any) -> dict[str, Any] | None:
+    if not data:
+        return None
+    return {"rule": data["rule"], "answers": {str(k): str(v) for k, v in data["answers"].items()}}
 
 
 def _text(value: Any) -> str:
@@ -170,6 +264,19 @@ def _strings(data: dict[str, Any], key: str, path: Path, problems: list[str], de
         problems.append(f"{path.name}: {key} must be a non-empty list of strings")
         return tuple(default) or ("",)
     return tuple(value)
+
+
+def _meaning(data: dict[str, Any], instructions: tuple[str, ...], path: Path, problems: list[str]) -> tuple[str, ...]:
+    """The ``meaning`` words in lower case; every instruction must hold one, so that a paraphrase keeps its task."""
+    raw = data.get("meaning")
+    if not isinstance(raw, list) or not raw or not all(isinstance(m, str) and m.strip() for m in raw):
+        problems.append(f"{path.name}: meaning must list the words or stems of which every instruction holds one")
+        return ()
+    stems = tuple(m.strip().lower() for m in raw)
+    for instr in instructions:
+        if not any(stem in instr.lower() for stem in stems):
+            problems.append(f"{path.name}: instruction {instr!r} holds none of the meaning words {list(stems)}")
+    return stems
 
 
 def _members(slots: dict[str, str], patterns: dict[str, str]) -> dict[str, str]:
@@ -192,10 +299,13 @@ ALLOWED_KEYS = {
     "partners",
     "build",
     "compare",
-    "domain_answers",
+    "content_answers",
     "choices",
+    "real_audio",
     "per_segment",
+    "split_within_speaker",
     "instructions",
+    "meaning",
     "audio_labels",
     "text_labels",
     "output_prefixes",
@@ -287,11 +397,22 @@ def load_template(path: Path) -> Template:
     elif isinstance(side, dict) and side:
         for slot, src in side.items():
             ok = src in ("self", "built") or (isinstance(src, str) and src.startswith("partner.") and src[8:] in roles)
+            ok = ok or _related_problem(str(src), roles, requires, path, problems, needs_field=True)
             if not SLOT_RE.match(str(slot)) or not ok:
                 problems.append(f"{path.name}: audio slot {slot}: {src!r} must be self, built or partner.<role>")
             slots[str(slot)] = str(src)
     else:
         problems.append(f"{path.name}: audio must be 'input', 'output' or a mapping of audio placeholders")
+    real = data.get("real_audio") or {}
+    if not isinstance(real, dict) or (real and set(real) != set(slots)):
+        problems.append(f"{path.name}: real_audio must map the same placeholders as audio ({sorted(slots)})")
+        real = {}
+    for slot, src in real.items():
+        ok = src == "self" or (isinstance(src, str) and src.startswith("partner.") and src[8:] in roles)
+        if not ok and not _related_problem(str(src), roles, requires, path, problems, needs_field=False):
+            problems.append(f"{path.name}: real_audio {slot}: {src!r} must be self, partner.<role> or related audio")
+    if real and not any(parse_related(str(s)) for s in real.values()):
+        problems.append(f"{path.name}: real_audio reads no related audio (meta.target_audio, meta.stems.<label>...)")
     build = data.get("build")
     build_name, params = None, {}
     values: set[str] = set()
@@ -308,7 +429,7 @@ def load_template(path: Path) -> Template:
             built_slots = {s for s, src in slots.items() if src == "built"}
             problems += [f"{path.name}: slot {s} is not an output of {b.name}" for s in built_slots - set(b.outputs)]
             for r in b.partners:
-                if r not in roles:
+                if r not in roles and r not in b.optional_partners:
                     problems.append(f"{path.name}: builder {b.name} needs a partner with role {r!r}")
             optional = set(b.optional_partners)
             partners = tuple(
@@ -327,11 +448,18 @@ def load_template(path: Path) -> Template:
             compare = None
         else:
             values.add("answer")
-    domain_answers = data.get("domain_answers") or {}
-    if domain_answers:
-        if set(domain_answers) != set(feeds_from):
-            problems.append(f"{path.name}: domain_answers must give an answer for each of feeds_from")
-        values.add("domain_answer")
+    content_answers = data.get("content_answers")
+    if content_answers is not None:
+        rule = content_answers.get("rule") if isinstance(content_answers, dict) else None
+        answers = content_answers.get("answers") if isinstance(content_answers, dict) else None
+        if rule not in CONTENT_RULES or not isinstance(answers, dict) or set(answers) != set(CONTENT_RULES[rule]):
+            problems.append(
+                f"{path.name}: content_answers needs a rule of {sorted(CONTENT_RULES)} and answers for exactly its "
+                f"keys ({', '.join(f'{r}: {list(k)}' for r, k in CONTENT_RULES.items())})"
+            )
+            content_answers = None
+        else:
+            values.add("content_answer")
     choices = data.get("choices")
     if choices is not None:
         if not isinstance(choices, dict) or choices.get("field") not in requires or int(choices.get("count", 0)) < 2:
@@ -364,9 +492,23 @@ def load_template(path: Path) -> Template:
         n = sum(_placeholders(patterns[p]) >= {slot} for p in ("input", "output"))
         if slot not in members or (patterns["input"] + patterns["output"]).count("{" + slot + "}") != 1 or n != 1:
             problems.append(f"{path.name}: audio placeholder {{{slot}}} must appear exactly once in input or output")
+    if real and build_name:
+        from audioflan_ray.audio.simulate import BUILDERS
+
+        used = set().union(*(_placeholders(x) for x in (*instructions, patterns["input"], patterns["output"])))
+        problems += [
+            f"{path.name}: {{{v}}} comes from the builder, which a real_audio instance does not run"
+            for v in sorted(used & set(BUILDERS[build_name].values))
+        ]
     for instr in instructions:
         unknown = _placeholders(instr) - known
         problems += [f"{path.name}: instruction uses {{{u}}} which nothing provides" for u in sorted(unknown)]
+    meaning = _meaning(data, instructions, path, problems)
+    split_within_speaker = data.get("split_within_speaker", False)
+    if not isinstance(split_within_speaker, bool):
+        problems.append(f"{path.name}: split_within_speaker must be true or false")
+    elif split_within_speaker and "speaker" not in requires:
+        problems.append(f"{path.name}: split_within_speaker needs speaker among requires")
     tests = data.get("tests") or []
     if not isinstance(tests, list) or not tests:
         problems.append(f"{path.name}: at least one inline test case required")
@@ -396,8 +538,11 @@ def load_template(path: Path) -> Template:
         build=build_name,
         params=params,
         compare=dict(compare) if compare else None,
-        domain_answers={str(k): str(v) for k, v in domain_answers.items()},
+        content_answers=_content_answers(content_answers),
         choices={"field": choices["field"], "count": int(choices["count"])} if choices else None,
+        real_slots={str(k): str(v) for k, v in real.items()},
+        meaning=meaning,
+        split_within_speaker=split_within_speaker is True,
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from audioflan_ray.audio import content
 from audioflan_ray.recipes.base import Recording, registry
 from audioflan_ray.sink.tars import read_samples
 from audioflan_ray.storage import Root
@@ -207,9 +208,10 @@ def test_low_rate_inputs_and_continuations(build: dict[str, Any]) -> None:
         pairs = by_task(build, minor)
         assert pairs, minor
         for rec, members in pairs:
-            span = rec["other"]["end_s"] - rec["other"]["start_s"]
+            b = rec["other"]["built"]  # the prompt starts inside the sound; the continuation runs to its end
             parts = [sf.info(io.BytesIO(members[m])).duration for m in ("input.flac", "output.flac")]
-            assert abs(sum(parts) - span) < 0.01
+            assert abs(sum(parts) - (b["end_s"] - b["start_s"])) < 0.01
+            assert 0 <= b["start_s"] < b["end_s"] <= rec["other"]["end_s"] - rec["other"]["start_s"] + 1e-6
 
 
 def test_stats_report_every_task_with_hours_and_variants(build: dict[str, Any]) -> None:
@@ -238,3 +240,53 @@ def test_coverage_listing_names_every_recipe_that_fed_a_task(build: dict[str, An
     built = {(r["task_type"]["minor"][0], r["other"]["dataset"]) for r, _ in build["samples"]}
     wrong = sorted((t, d) for t, d in built if d != "manifest" and d not in fed_by[t])
     assert wrong == [], f"built from recipes the coverage listing does not name: {wrong}"
+
+
+def test_speech_answers_follow_the_audio(build: dict[str, Any]) -> None:
+    """Speech presence and the content class against silero-vad run again on each instance's audio: real clips with
+    speech (speech corpora, a Clotho crowd) and without (ESC-50, NSynth, Clotho scenes), every one."""
+    truth = build["truth"]
+    seen: dict[bool, int] = {True: 0, False: 0}
+    for minor in ("Speech Nonspeech Detection", "Speech/Silence/Music/Noise Classification"):
+        instances = by_task(build, minor)
+        assert instances, minor
+        for rec, members in instances:
+            measured = content.measure(*audio_of(members["input.flac"]))
+            meta = truth[(rec["other"]["dataset"], rec["other"]["recording_id"])].meta
+            dataset = rec["other"]["dataset"]
+            domain = registry()[dataset].domain if dataset != "manifest" else None  # a manifest's is per source
+            if minor == "Speech Nonspeech Detection":
+                speech = content.has_speech(measured, meta)
+                seen[speech] += 1
+                assert rec["output"] == ("Yes, it contains speech." if speech else "No, it contains no speech."), rec
+            elif domain is not None:
+                assert rec["output"].endswith(content.content_class(measured, domain, meta)), rec["uuid"]
+    assert seen[True] > 0 and seen[False] > 0, seen
+    if (SHARED_CORPORA / "clotho").is_dir():
+        talking = [r for r, _ in by_task(build, "Speech Nonspeech Detection") if "bazaar" in r["other"]["recording_id"]]
+        assert talking and all(r["output"].startswith("Yes") for r in talking)
+
+
+def test_no_built_audio_is_silent(build: dict[str, Any]) -> None:
+    checked = 0
+    for rec, members in build["samples"]:
+        if not rec["other"].get("built"):
+            continue
+        for name, data in members.items():
+            if name.endswith(".flac"):
+                x, _ = audio_of(data)
+                assert 20 * np.log10(max(float(np.max(np.abs(x))), 1e-12)) >= -60.0, (rec["uuid"], name)
+                checked += 1
+    assert checked > 100
+
+
+def test_diarization_and_vad_vary(build: dict[str, Any]) -> None:
+    speakers, turns, segments = set(), set(), set()
+    for rec, _ in by_task(build, "Speaker Diarization"):
+        b = rec["other"]["built"]
+        speakers.add(b["speakers"])
+        turns.add(len(b["bounds"]))
+        assert 1 <= b["speakers"] <= 4 and b["bounds"][0][0] > 0.0
+    for rec, _ in by_task(build, "Voice Activity Detection"):
+        segments.add(len(rec["other"]["built"]["bounds"]))
+    assert len(speakers) >= 3 and max(turns) > max(speakers) and max(segments) >= 3, (speakers, turns, segments)

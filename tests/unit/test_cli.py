@@ -41,3 +41,27 @@ def test_coverage_is_honest() -> None:
     assert "librispeech" in asr and "ljspeech" in asr
     age = next(x for x in text.splitlines() if " Age Recognition " in x)
     assert "librispeech lacks age" in age
+
+
+def test_tasks_side_is_the_records_side_with_the_csv_side_as_a_note() -> None:
+    rows = run_cli("tasks").stdout.strip().splitlines()[1:]
+    for minor, t in templates().items():
+        row = next(r for r in rows if f" {minor} " in r)
+        side = "generation" if t.generation else "understanding"
+        assert row.split()[1] == side, row
+        assert row.endswith(f"CSV files it under {t.info.side}") == (side != t.info.side), row
+    snr = next(r for r in rows if "Signal-to-noise Ratio Estimation" in r)
+    assert snr.split()[1] == "understanding" and snr.endswith("under generation")
+
+
+def test_readme_table_of_recipes_is_the_generated_one() -> None:
+    from pathlib import Path
+
+    from audioflan_ray.cli import README_MARKERS, recipes_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    begin, end = (readme.index(m) for m in README_MARKERS)
+    assert readme[begin : end + len(README_MARKERS[1])] == recipes_markdown(), "run `audioflan-ray recipes --markdown`"
+    proc = run_cli("recipes", "--markdown")
+    assert proc.returncode == 0 and proc.stdout.strip() == recipes_markdown()
+    assert all(f"| {name} |" in proc.stdout for name in registry())

@@ -37,6 +37,7 @@ COVERED = {
     "music": {
         "key", "scale", "tags", "technique", "instrument", "artist", "tempo", "beats", "chords", "progression",
         "beat_instruments", "beat_pitches", "lyrics", "notes", "speaker", "caption", "pitch", "emotion",
+        "instrument_id", "melody",
     },
     "audio": {"caption", "label", "spoof", "vocoder"},
 }  # fmt: skip
@@ -157,7 +158,7 @@ def test_speech_emotion_and_chapter_pairs(corpora: tuple[str, dict]) -> None:
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_music_pairs_have_partners_in_the_same_split(corpora: tuple[str, dict], split: str) -> None:
     rows = _all_rows(corpora)["music"]
-    for field in ("key", "instrument", "technique"):  # balanced comparisons need a same and a different partner
+    for field in ("key", "instrument", "instrument_id", "technique"):  # balanced: a same and a different partner
         values = [m[field] for m in _by(rows, split, field)]
         assert len(set(values)) >= 2 and max(values.count(v) for v in values) >= 2, field
     assert len({m["tempo"] for m in _by(rows, split, "tempo")}) >= 3
@@ -216,6 +217,24 @@ def test_notes_and_beat_pitches_are_the_pitches_heard(corpora: tuple[str, dict])
                 t.split()[0] for t in m["notes"].split(" | ")
             ]
     assert checked > 100
+
+
+def test_melody_notes_sound_where_they_are_stated(corpora: tuple[str, dict]) -> None:
+    root, _ = corpora[1]["music"]
+    checked = 0
+    for r in _rows(root):
+        if "melody" not in r["meta"]:
+            continue
+        x, _ = sf.read(root / r["audio"])
+        ends = []
+        for token in r["meta"]["melody"].split(", "):
+            span, name = token.split()
+            start, end = map(float, span.split("-"))
+            assert abs(_cents(x[int(start * SR) : int(end * SR)], _midi(name))) < 50, (r["recording_id"], token)
+            ends.append(end)
+            checked += 1
+        assert np.max(np.abs(x[int((ends[-1] + 0.05) * SR) :]), initial=0.0) < 0.05 * np.max(np.abs(x))
+    assert checked > 50
 
 
 def test_rhythm_labels_agree_with_the_tempo(corpora: tuple[str, dict]) -> None:

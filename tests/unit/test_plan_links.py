@@ -20,7 +20,8 @@ per_segment: true
 audio: {{audio: self, other: partner.other}}
 partners: [{{role: other, match: {{speaker: {mode}}}}}]
 {extra}
-instructions: [a, b, c, d, e, f, g, h]
+instructions: [i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11, i12, i13, i14, i15, i16, i17, i18, i19]
+meaning: [i]
 input: "{{audio}} {{other}}"
 output: "{out}"
 tests: [{{meta: {{speaker: x, other_speaker: x{answer_meta}}}, expect: {{}}}}]
@@ -107,7 +108,8 @@ code: noisytest
 requires: [speaker]
 audio: {audio: self, n: partner.noise}
 partners: [{role: noise, pool: noise}]
-instructions: [a, b, c, d, e, f, g, h]
+instructions: [i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11, i12, i13, i14, i15, i16, i17, i18, i19]
+meaning: [i]
 input: "{audio} {n}"
 output: "{speaker}"
 tests: [{meta: {speaker: x}, expect: {}}]
@@ -139,7 +141,8 @@ code: choicetest
 requires: [speaker]
 audio: input
 choices: {{field: speaker, count: {count}}}
-instructions: [a, b, c, d, e, f, g, h]
+instructions: [i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11, i12, i13, i14, i15, i16, i17, i18, i19]
+meaning: [i]
 input: "{{audio}} Options: {{choices}}"
 output: "{{speaker}}"
 tests: [{{meta: {{speaker: x, choices: "x, y"}}, expect: {{}}}}]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from audioflan_ray.recipes.base import METADATA_FIELDS, Problem, Recording, registry
+from audioflan_ray.recipes.base import METADATA_FIELDS, Problem, Recording, registry, speaker_split
 from audioflan_ray.storage import Root
 from tests.conftest import shared_corpus
 from tests.golden.make_golden import MANIFEST_CLIPS, golden_dict, write_manifest_fixture
@@ -84,6 +84,39 @@ def test_manifest_fixture_matches_golden(tmp_path: Path) -> None:
     assert as_dicts(scan("manifest", tmp_path)) == golden("manifest")
 
 
+#: recipes whose split may put one speaker in several splits, and why (each recipe's card says so)
+SPEAKERS_MAY_CROSS = {
+    "ljspeech": "one speaker: no split can hold a speaker out",
+    # Official splits win where a corpus has them (each card says so); these two split every speaker's utterances.
+    "esd": "official train / evaluation / test folders within each speaker",
+    "hi_fi_tts": "official train / dev / test manifests within each reader",
+}
+
+
+def _speaker_splits(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """speaker (or Common Voice's client id) -> the splits its recordings are in."""
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        meta = row.get("meta") or {}
+        who = meta.get("speaker") or meta.get("client_id")
+        if who is not None:
+            out.setdefault(str(who), set()).add(row["split"])
+    return out
+
+
+@pytest.mark.parametrize("stem", sorted(p.stem for p in GOLDEN.glob("*.jsonl")))
+def test_no_speaker_crosses_splits_in_golden_scans(stem: str) -> None:
+    crossing = {who: sorted(s) for who, s in _speaker_splits(golden(stem)).items() if len(s) > 1}
+    assert stem in SPEAKERS_MAY_CROSS or crossing == {}
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_no_speaker_crosses_splits_in_bundled_samples(name: str) -> None:
+    rows = as_dicts([r for r in scan(name, SAMPLES / name) if isinstance(r, Recording)])
+    crossing = {who: sorted(s) for who, s in _speaker_splits(rows).items() if len(s) > 1}
+    assert name in SPEAKERS_MAY_CROSS or crossing == {}
+
+
 def test_every_registered_recipe_has_a_golden_file() -> None:
     missing = [name for name in registry() if not (GOLDEN / f"{name}.jsonl").is_file()]
     assert missing == []
@@ -144,7 +177,7 @@ def test_librispeech_speakers_txt_gives_gender(tmp_path: Path) -> None:
     )
     meta = recordings(scan("librispeech", tmp_path))["1089-134686-0000"].meta
     assert meta["gender"] == "male"
-    assert (meta["speaker"], meta["chapter"]) == ("1089", "134686")
+    assert (meta["speaker"], meta["chapter"]) == ("librispeech_1089", "134686")
 
 
 def test_librispeech_split_from_subset_folder(tmp_path: Path) -> None:
@@ -178,7 +211,8 @@ def test_vctk_092_layout_uses_mic1_and_p_prefixed_speaker_info(tmp_path: Path) -
     items = scan("vctk", tmp_path)
     rec = recordings(items)["p255_367"]
     assert rec.audio == "wav48_silence_trimmed/p255/p255_367_mic1.flac"
-    assert rec.meta["region"] == "Galloway" and rec.meta["age"] == 19 and rec.meta["gender"] == "male"
+    assert rec.meta["region"] == "Galloway" and rec.meta["age"] == "teens" and rec.meta["gender"] == "male"
+    assert (rec.meta["speaker"], rec.meta["accent"]) == ("vctk_p255", "Scottish")
     assert problems(items) == [("wav48_silence_trimmed/p255/p255_368_mic1.flac", "missing_transcript")]
 
 
@@ -216,7 +250,7 @@ def test_common_voice_empty_gender_is_absent_and_no_speaker(tmp_path: Path) -> N
 def test_common_voice_zh_cn_province_code_goes_to_region() -> None:
     meta = recordings(scan("common_voice", SAMPLES / "common_voice"))["common_voice_zh-CN_22075038"].meta
     assert meta["region"] == "360000" and "accent" not in meta
-    assert (meta["language"], meta["language_code"]) == ("Chinese", "zh-CN")
+    assert (meta["language"], meta["language_code"]) == ("Mandarin Chinese", "zh-CN")
 
 
 def test_common_voice_missing_clip_and_csv_quoted_sentence(tmp_path: Path) -> None:
@@ -236,21 +270,22 @@ def test_common_voice_missing_clip_and_csv_quoted_sentence(tmp_path: Path) -> No
 # --- FSDD ---------------------------------------------------------------------------------------------------------
 
 
-def test_fsdd_take_index_rule_unknown_speaker_and_bad_name(tmp_path: Path) -> None:
+def test_fsdd_held_out_speakers_unknown_speaker_and_bad_name(tmp_path: Path) -> None:
     (tmp_path / "recordings").mkdir()
     source = SAMPLES / "fsdd" / "recordings" / "7_theo_0.wav"
     for name in ["7_theo_4.wav", "7_theo_5.wav", "7_theo_49.wav", "7_alice_0.wav", "seven.wav"]:
         shutil.copyfile(source, tmp_path / "recordings" / name)
     items = scan("fsdd", tmp_path)
     recs = recordings(items)
+    # every take of a speaker in that speaker's split, not takes 0-4 in test (the README's rule)
     assert {k: r.split for k, r in recs.items()} == {
-        "7_alice_0": "test",
-        "7_theo_4": "test",
+        "7_alice_0": speaker_split("fsdd", "alice"),
+        "7_theo_4": "train",
         "7_theo_5": "train",
         "7_theo_49": "train",
     }
     assert recs["7_theo_49"].meta["take"] == 49 and recs["7_theo_49"].meta["transcript"] == "seven"
-    assert recs["7_theo_4"].meta["accent"] == "American"
+    assert recs["7_theo_4"].meta["accent"] == "American" and recs["7_theo_4"].meta["speaker"] == "fsdd_theo"
     assert not {"gender", "accent"} & set(recs["7_alice_0"].meta)
     assert problems(items) == [("recordings/seven.wav", "bad_filename")]
 
@@ -268,7 +303,7 @@ def test_gtzan_au_files_duplicates_and_stray_files(tmp_path: Path) -> None:
     items = scan("gtzan", tmp_path)
     recs = recordings(items)
     assert {k: (r.audio, r.meta["genre"]) for k, r in recs.items()} == {
-        "hiphop.00001": ("genres/hiphop/hiphop.00001.au", "hiphop"),
+        "hiphop.00001": ("genres/hiphop/hiphop.00001.au", "hip hop"),
         "jazz.00054": ("genres/jazz/jazz.00054.wav", "jazz"),
     }
     assert problems(items) == [("genres/jazz/jazz.00054.au", "duplicate"), ("genres/stray.wav", "bad_layout")]
@@ -310,7 +345,7 @@ def test_crema_d_listing_problems_and_actor_split(tmp_path: Path) -> None:
     hi = recs["1092_WSI_HAP_HI"].meta  # actor 1092 is not in VideoDemographics.csv: no gender nor age
     assert hi == {
         "transcript": "We'll stop in a couple of minutes",
-        "speaker": "1092",
+        "speaker": "crema_d_1092",
         "emotion": "happy",
         "intensity": "high",
         "language": "English",
@@ -356,7 +391,7 @@ def test_ravdess_fields_song_actor_folders_and_duplicates(tmp_path: Path) -> Non
     assert recs["03-01-08-02-02-02-07"].audio == "Actor_07/03-01-08-02-02-02-07.wav"
     assert recs["03-01-08-02-02-02-07"].meta == {
         "transcript": "Dogs are sitting by the door",
-        "speaker": "07",
+        "speaker": "ravdess_07",
         "gender": "male",
         "emotion": "surprised",
         "intensity": "strong",
@@ -396,7 +431,7 @@ def test_audiomnist_data_folder_root_quirky_metadata_and_bad_files(tmp_path: Pat
     assert recs["4_07_3"].meta == {
         "transcript": "four",
         "digit": 4,
-        "speaker": "07",
+        "speaker": "audiomnist_07",
         "gender": "female",
         "accent": "Egyptian American",
         "region": "Africa, Egypt, Cairo",
@@ -470,7 +505,9 @@ def test_manifest_over_sample_clips_keeps_good_lines_and_reports_every_bad_one(t
         "crema_1050": ("clips/crema_d/1050_TIE_SAD_XX.wav", "dev"),  # "./" normalized away
         "fsdd_7_theo_0": ("clips/fsdd/7_theo_0.wav", "test"),
     }
-    assert recs["fsdd_7_theo_0"].meta == {"transcript": "seven", "digit": 7, "speaker": "theo"}  # "" accent dropped
+    # "" accent dropped; the speaker named as vocab names it
+    assert recs["fsdd_7_theo_0"].meta == {"transcript": "seven", "digit": 7, "speaker": "manifest_theo"}
+    assert recs["am_9_42_10"].meta == {"age": "twenties"}  # 29 years, as its group
     assert recs["am_9_42_10"].size == MANIFEST_CLIPS["clips/audiomnist/9_42_10.wav"].stat().st_size
     assert problems(items) == [
         ("manifest.jsonl:5", "bad_json"),
@@ -506,3 +543,110 @@ def test_manifest_options_domain_source_and_file(tmp_path: Path) -> None:
         "manifest: option source must be a non-empty list of strings: 'studio'",
     ]
     assert "domain is required" in cls(Root(str(tmp_path)), {"file": "index.jsonl"}).check_layout()[0]
+
+
+# --- labels in vocab's words, held-out speakers ---------------------------------------------------------------------
+
+
+def test_speaker_split_recipes_keep_each_speaker_in_one_split(tmp_path: Path) -> None:
+    """Corpora without a split of their own hold speakers out: many speakers spread over the three splits, every
+    recording of one speaker in the same one."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    fsdd = [f"fsdd/recordings/{d}_{a}{b}_{t}.wav" for a in letters for b in "xyz" for d, t in ((1, 0), (2, 7))]
+    ravdess = [f"ravdess/Actor_{a:02d}/03-01-0{e}-01-01-01-{a:02d}.wav" for a in range(1, 25) for e in (1, 3)]
+    crema = [f"crema_d/AudioWAV/{1001 + a}_IEO_{e}_XX.wav" for a in range(91) for e in ("ANG", "SAD")]
+    touch(tmp_path, *fsdd, *ravdess, *crema)
+    for name in ("fsdd", "ravdess", "crema_d"):
+        rows = as_dicts([r for r in scan(name, tmp_path / name) if isinstance(r, Recording)])
+        by_speaker = _speaker_splits(rows)
+        assert all(len(s) == 1 for s in by_speaker.values()), name
+        assert set().union(*by_speaker.values()) == {"train", "dev", "test"}, name
+
+
+def test_audiomnist_every_speaker_accent_and_age_in_vocab_words() -> None:
+    recipe = registry()["audiomnist"](Root(str(SAMPLES / "audiomnist")))
+    problems_found: list[Problem] = []
+    speakers = recipe._speakers("data/", problems_found)  # all 60 speakers of the official metadata
+    assert len(speakers) == 60 and problems_found == []
+    accents = {s: v["accent"] for s, v in speakers.items()}
+    assert accents["19"] == "Indian"  # "English": a native speaker from Delhi, not England's accent
+    assert (accents["15"], accents["18"], accents["25"]) == ("Indian", "Levantine", "Brazilian")
+    assert None not in accents.values() and "English" not in accents.values()
+    assert speakers["45"]["age"] is None and speakers["44"]["age"] == "sixties"  # 1234 is no age; 61 is
+
+
+def test_vctk_every_speaker_in_vocab_words() -> None:
+    speakers = registry()["vctk"](Root(str(SAMPLES / "vctk")))._speakers("VCTK-Corpus/")
+    accents = [v["accent"] for v in speakers.values()]
+    assert len(speakers) == 109 and accents.count("English (England)") == 33 and "English" not in accents
+    assert accents.count(None) == 1  # the one "Unknown"
+    assert {v["gender"] for v in speakers.values()} == {"male", "female"}
+    assert {v["age"] for v in speakers.values()} <= {"teens", "twenties", "thirties"}
+
+
+def test_gtzan_fault_filtered_lists_are_the_split(tmp_path: Path) -> None:
+    touch(tmp_path, "genres/jazz/jazz.00001.wav", "genres/jazz/jazz.00002.wav", "genres/pop/pop.00003.wav")
+    (tmp_path / "train_filtered.txt").write_text("jazz/jazz.00001.au\n", encoding="utf-8")
+    (tmp_path / "test_filtered.txt").write_text("pop/pop.00003.au\n\n", encoding="utf-8")
+    items = scan("gtzan", tmp_path)
+    assert {k: (r.split, r.meta["genre"]) for k, r in recordings(items).items()} == {
+        "jazz.00001": ("train", "jazz"),
+        "pop.00003": ("test", "pop"),
+    }
+    assert problems(items) == [("genres/jazz/jazz.00002.wav", "unlisted")]
+
+
+def test_common_voice_validated_only_clips_follow_their_client(tmp_path: Path) -> None:
+    locale, lines = _cv_locale(tmp_path)
+    cells = [line.split("\t") for line in lines[1:]]
+    rewritten = [lines[0]]
+    for i, row in enumerate(cells[:4]):  # clips 0-1 by client A, 2-3 by client B
+        rewritten.append("\t".join(["clientA" if i < 2 else "clientB", *row[1:]]))
+    (locale / "validated.tsv").write_text("".join(rewritten), encoding="utf-8")
+    (locale / "test.tsv").write_text(lines[0] + rewritten[1], encoding="utf-8")
+    (locale / "train.tsv").write_text(lines[0] + rewritten[3], encoding="utf-8")
+    splits = {r.recording_id: r.split for r in recordings(scan("common_voice", locale)).values()}
+    ids = [row[1].removesuffix(".mp3") for row in cells[:4]]
+    assert [splits[i] for i in ids] == ["test", "test", "train", "train"]
+
+
+def test_common_voice_without_official_files_holds_clients_out() -> None:
+    recs = recordings(scan("common_voice", SAMPLES / "common_voice" / CV_EN))  # validated.tsv only
+    assert all(r.split == speaker_split("common_voice", r.meta["client_id"]) for r in recs.values())
+    assert {r.meta.get("accent") for r in recs.values()} >= {"American", "English (England)", "Irish"}
+
+
+def test_nsynth_instrument_family_and_id() -> None:
+    recs = recordings(scan("nsynth", SAMPLES / "nsynth"))
+    keys = ("instrument", "instrument_family", "instrument_id", "instrument_source")
+    assert tuple(recs["keyboard_electronic_002-060-050"].meta[k] for k in keys) == (
+        "electronic keyboard",
+        "keyboard",
+        "keyboard_electronic_002",
+        "electronic",
+    )
+    assert recs["flute_synthetic_000-060-025"].meta["instrument"] == "synthetic flute"
+
+
+def test_manifest_label_vocab_cannot_place_is_a_problem(tmp_path: Path) -> None:
+    touch(tmp_path, "a.wav")
+    lines = [
+        {"recording_id": "a", "audio": "a.wav", "split": "train", "meta": {"emotion": "ANG", "language": "de"}},
+        {"recording_id": "b", "audio": "a.wav", "split": "train", "meta": {"emotion": "grumpy"}},
+    ]
+    (tmp_path / "manifest.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    items = scan("manifest", tmp_path, {"domain": "speech"})
+    assert recordings(items)["a"].meta == {"emotion": "angry", "language": "German"}
+    assert problems(items) == [("manifest.jsonl:2", "bad_label")]
+
+
+def test_vocab_canonical_words_map_to_themselves() -> None:
+    """A manifest written from recipe output passes through vocab again: every canonical value is a spelling."""
+    from audioflan_ray import vocab
+
+    for value in {*vocab._ACCENTS.values()}:
+        assert vocab.accent(value) == value
+    for value in {*vocab.LANGUAGES.values()}:
+        assert vocab.language(value) == value
+    assert [vocab.emotion(e) for e in vocab.EMOTIONS] == list(vocab.EMOTIONS)
+    assert [vocab.age_group(a) for a in vocab.AGE_GROUPS] == list(vocab.AGE_GROUPS)

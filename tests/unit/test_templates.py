@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,62 @@ def test_template_inline_cases_pass(minor: str) -> None:
     assert run_inline_tests(t) == []
 
 
+#: task parameters that only the instruction carries (neither input nor output names them): every variant keeps them
+INSTRUCTION_CARRIES = {
+    "Audio Inpainting": {"gap_start_s", "gap_end_s"},
+    "Audio Super-resolution": {"target_rate"},
+    "Emotion Conversion": {"emotion"},
+    "Emotional TTS": {"emotion"},
+    "Zero-shot Emotional TTS": {"emotion"},
+    "Sound Event Detection": {"label"},
+    "Speech-to-Speech Translation": {"language"},
+    "Speech-to-Text Translation": {"translation_language"},
+    "Text-guided Source Separation": {"instrument"},
+}
+
+
+@pytest.mark.parametrize("minor", sorted(templates()))
+def test_every_instruction_keeps_the_task_meaning_and_its_parameters(minor: str) -> None:
+    t = templates()[minor]
+    assert t.meaning, f"{minor}: no meaning words"
+    for instruction in t.instructions:
+        assert any(stem in instruction.lower() for stem in t.meaning), (minor, instruction)
+        assert INSTRUCTION_CARRIES.get(minor, set()) <= {
+            name for _, name, _, _ in string.Formatter().parse(instruction) if name
+        }, (minor, instruction)
+    # distinct wording, not the same sentence with other punctuation or case
+    assert len({i.lower().rstrip(".?!") for i in t.instructions}) == len(t.instructions)
+    assert all(i[:1].isupper() or i[:1] == "{" for i in t.instructions), minor
+
+
+POLITE = ("please", "could you", "would you", "can you", "kindly")
+
+
+def test_instruction_variety_commands_requests_questions_and_lengths() -> None:
+    for minor, t in templates().items():
+        questions = sum(i.rstrip().endswith("?") for i in t.instructions)
+        polite = sum(i.lower().startswith(POLITE) for i in t.instructions)
+        words = sorted(len(i.split()) for i in t.instructions)
+        assert questions >= 3 and polite >= 3, minor
+        assert words[0] <= 5 and words[-1] >= 10, (minor, words)
+
+
+def test_only_closed_set_speaker_identification_splits_within_speakers() -> None:
+    within = [m for m, t in templates().items() if t.split_within_speaker]
+    assert within == ["Speaker Identification"]
+
+
+def test_an_instruction_that_drifts_from_the_meaning_is_refused(tmp_path: Path) -> None:
+    asr = Path(templates()["Automatic Speech Recognition"].path).read_text(encoding="utf-8")
+    drifted = tmp_path / "asr.yaml"
+    drifted.write_text(asr.replace("  - Transcribe this.\n", "  - What emotion does the speaker convey?\n"))
+    with pytest.raises(TemplateError, match="holds none of the meaning words"):
+        load_template(drifted)
+    drifted.write_text(asr.replace("per_segment: false", "split_within_speaker: true"))
+    with pytest.raises(TemplateError, match="split_within_speaker needs speaker"):
+        load_template(drifted)
+
+
 def test_generation_puts_audio_in_output_and_text_in_input() -> None:
     tts = templates()["Text to Speech"]
     out = tts.render("k", "ljspeech_LJ001-0002", {"transcript": "in being comparatively modern."})
@@ -85,5 +142,6 @@ def test_malformed_template_reports_every_problem(tmp_path: Path) -> None:
         "{missing}",
         "unknown key 'extra'",
         "inline test",
+        "meaning must list",
     ):
         assert fragment in msg, fragment
