@@ -241,7 +241,9 @@ def sample_records(out: Root, path: str, limit: int = SAMPLED_RECORDS) -> tuple[
     records: list[dict[str, Any]] = []
     with out.open(path, "rb") as f, tarfile.open(fileobj=f, mode="r|") as tar:
         for member in tar:
-            suffix = member.name.rsplit("/", 1)[-1].split(".", 1)[1]
+            _, dot, suffix = member.name.rsplit("/", 1)[-1].partition(".")
+            if not dot:
+                continue
             members.add(suffix)
             if suffix == "json":
                 data = tar.extractfile(member)

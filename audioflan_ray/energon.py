@@ -31,6 +31,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import yaml
 
+from audioflan_ray.errors import AudioFlanError
 from audioflan_ray.schema import ENERGON_DIR, FORMAT, SHARD_INDEX, SHARDS_DIR, STAGING, UNIT_INDEX
 from audioflan_ray.sink.pieces import TAR_END
 from audioflan_ray.storage import Root
@@ -45,7 +46,7 @@ SPLIT_PARTS = {"train": "train", "dev": "val", "test": "test"}
 WRITERS = 16
 
 
-class EnergonIndexError(Exception):
+class EnergonIndexError(AudioFlanError):
     """A shard's samples cannot be located (its tar headers disagree with the shard index)."""
 
 
@@ -139,16 +140,11 @@ def write(out: Root, shards: Sequence[Mapping[str, Any]]) -> list[str]:
     return sorted(files)
 
 
-def previous_files() -> str:
-    """Where the build driver keeps the replaced build's shard index while it commits."""
-    return f"{STAGING}/previous/{SHARD_INDEX}"
-
-
 def remove_stale(out: Root, written: Iterable[str]) -> list[str]:
     """Remove the Energon files of the replaced build (its kept shard index says which) that this build did not
     write: indexes of shards that are gone, metadata of task folders that are gone or, with ``output.energon``
     off, all of them. Returns what was removed."""
-    kept = previous_files()
+    kept = f"{STAGING}/previous/{SHARD_INDEX}"  # where the build driver keeps it while it commits
     if not out.exists(kept):
         return []
     with out.open(kept, "rb") as f:
