@@ -21,7 +21,7 @@ import soundfile as sf
 from audioflan_ray import ids
 from audioflan_ray.audio import ops
 from audioflan_ray.config import Config
-from audioflan_ray.errors import DataError, NotFeedable
+from audioflan_ray.errors import DataError
 from audioflan_ray.storage import Root, StorageOptions, read_uri
 from audioflan_ray.tasks.engine import Template, parse_related, related_path
 
@@ -192,7 +192,9 @@ def compose(
             if r.owner == "self":
                 if self_samples is None:
                     self_samples, _ = sf.read(io.BytesIO(self_flac), dtype="float32")
-                audio_ids[slot], samples = _related_of_self(partners, r.label, r.field, rel, self_id, meta, window, rate)
+                audio_ids[slot], samples = _related_of_self(
+                    partners, r.label, r.field, rel, self_id, meta, window, rate
+                )
                 n = len(self_samples)  # sample-aligned with the recording: a resampling remainder is cut or padded
                 samples = np.pad(samples[:n], (0, max(0, n - len(samples))))
                 gain = 10 ** (float((quality or {}).get("gain_db", 0.0)) / 20)

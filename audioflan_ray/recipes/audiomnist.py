@@ -61,7 +61,14 @@ class AudioMNIST(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 21
-    licence = "MIT"
+    license = "MIT"
+    citation = r"""@article{becker2018audiomnist,
+  title = {Interpreting and Explaining Deep Neural Networks for Classification of Audio Signals},
+  author = {Becker, S{\"o}ren and Ackermann, Marcel and Lapuschkin, Sebastian and M{\"u}ller, Klaus-Robert and
+            Samek, Wojciech},
+  journal = {arXiv preprint arXiv:1807.03418},
+  year = {2018}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset(
         {"transcript", "digit", "speaker", "gender", "age", "accent", "region", "language", "language_code", "take"}

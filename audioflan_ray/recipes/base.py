@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -136,8 +136,11 @@ class Recipe(ABC):
     #: Fields whose every possible value the recipe knows (one speaker, one language): lets ``tasks --coverage``
     #: and the plan tell a task that can never be fed (no second speaker to pair with) from one that can.
     values: ClassVar[dict[str, frozenset[str]]] = {}
-    #: The corpus's licence in a few words (the card says more); README's table of recipes shows it.
-    licence: ClassVar[str] = ""
+    #: The corpus's licence: its SPDX id where one exists (``CC-BY-4.0``), else its name. The dataset card lists it
+    #: per source and flags non-commercial terms.
+    license: ClassVar[str]
+    #: The corpus's canonical citation (one BibTeX entry), quoted in the dataset card.
+    citation: ClassVar[str]
 
     def __init__(self, root: Root, options: dict[str, Any] | None = None):
         self.root = root
@@ -162,6 +165,11 @@ class Recipe(ABC):
     def check_layout(self) -> list[str]:
         """Problems with the root that make a scan pointless (reported with the config errors)."""
         return []
+
+    @classmethod
+    def terms(cls, options: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """(licence, citation) of a source that uses this recipe with ``options``; None where none is declared."""
+        return getattr(cls, "license", None), getattr(cls, "citation", None)
 
 
 _REGISTRY: dict[str, type[Recipe]] = {}

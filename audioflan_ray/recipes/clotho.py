@@ -39,7 +39,17 @@ class Clotho(Recipe):
     domain = "audio"
     source = ["freesound"]
     number = 31
-    licence = "Tampere University terms; clips CC (Freesound)"
+    license = (
+        "Tampere University licence (captions: non-commercial, attribution); clips under their own Freesound licences"
+    )
+    citation = r"""@inproceedings{drossos2020clotho,
+  title = {Clotho: an Audio Captioning Dataset},
+  author = {Drossos, Konstantinos and Lipping, Samuel and Virtanen, Tuomas},
+  booktitle = {IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)},
+  pages = {736--740},
+  year = {2020},
+  doi = {10.1109/ICASSP40776.2020.9052990}
+}"""
     provides = frozenset({"caption"})
 
     def check_layout(self) -> list[str]:

@@ -71,7 +71,15 @@ class CommonVoice(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 15
-    licence = "CC0 1.0"
+    license = "CC0-1.0"
+    citation = r"""@inproceedings{ardila2020commonvoice,
+  title = {Common Voice: A Massively-Multilingual Speech Corpus},
+  author = {Ardila, Rosana and Branson, Megan and Davis, Kelly and Kohler, Michael and Meyer, Josh and
+            Henretty, Michael and Morais, Reuben and Saunders, Lindsay and Tyers, Francis and Weber, Gregor},
+  booktitle = {Proceedings of the 12th Language Resources and Evaluation Conference (LREC)},
+  pages = {4218--4222},
+  year = {2020}
+}"""
     provides = frozenset(
         {
             "transcript",

@@ -60,7 +60,18 @@ class CremaD(Recipe):
     domain = "speech"
     source = ["acted"]
     number = 16
-    licence = "ODbL 1.0 / DbCL 1.0"
+    license = "ODbL-1.0"
+    citation = r"""@article{cao2014cremad,
+  title = {{CREMA-D}: Crowd-sourced Emotional Multimodal Actors Dataset},
+  author = {Cao, Houwei and Cooper, David G. and Keutmann, Michael K. and Gur, Ruben C. and Nenkova, Ani and
+            Verma, Ragini},
+  journal = {IEEE Transactions on Affective Computing},
+  volume = {5},
+  number = {4},
+  pages = {377--390},
+  year = {2014},
+  doi = {10.1109/TAFFC.2014.2336244}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset(
         {"transcript", "speaker", "gender", "age", "emotion", "intensity", "language", "language_code", "parallel_id"}

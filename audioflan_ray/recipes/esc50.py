@@ -30,7 +30,16 @@ class ESC50(Recipe):
     domain = "audio"
     source = ["freesound"]
     number = 30
-    licence = "CC BY-NC 3.0"
+    license = "CC-BY-NC-3.0"
+    citation = r"""@inproceedings{piczak2015esc,
+  title = {{ESC}: Dataset for Environmental Sound Classification},
+  author = {Piczak, Karol J.},
+  booktitle = {Proceedings of the 23rd Annual ACM Conference on Multimedia},
+  pages = {1015--1018},
+  publisher = {ACM Press},
+  year = {2015},
+  doi = {10.1145/2733373.2806390}
+}"""
     provides = frozenset({"label", "fold", "take"})
 
     def check_layout(self) -> list[str]:

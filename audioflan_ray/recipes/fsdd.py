@@ -45,7 +45,15 @@ class FSDD(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 20
-    licence = "CC BY-SA 4.0"
+    license = "CC-BY-SA-4.0"
+    citation = r"""@misc{jackson2018fsdd,
+  title = {Jakobovski/free-spoken-digit-dataset: v1.0.8},
+  author = {Jackson, Zohar and Souza, C{\'e}sar and Flaks, Jason and Pan, Yuxin and Nicolas, Hereman and
+            Thite, Adhish},
+  publisher = {Zenodo},
+  year = {2018},
+  doi = {10.5281/zenodo.1342401}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "digit", "speaker", "gender", "accent", "language", "language_code", "take"})
 

@@ -48,8 +48,18 @@ class GTZAN(Recipe):
     # Excerpts of CDs, radio and microphone recordings: "radio" is the closest Audio-FLAN source label.
     source = ["radio"]
     number = 40
-    licence = "none (research use only)"
-    provides = frozenset({"genre", "beats", "tempo"})
+    license = "No licence (research use only)"
+    citation = r"""@article{tzanetakis2002genre,
+  title = {Musical Genre Classification of Audio Signals},
+  author = {Tzanetakis, George and Cook, Perry},
+  journal = {IEEE Transactions on Speech and Audio Processing},
+  volume = {10},
+  number = {5},
+  pages = {293--302},
+  year = {2002},
+  doi = {10.1109/TSA.2002.800560}
+}"""
+    provides = frozenset({"genre"})
 
     def _audio(self) -> list[tuple[str, str, int]]:
         """(genre folder, audio file, size), preferred first: genres/ before genres_original/, .wav before .au."""

@@ -32,7 +32,15 @@ class LibriSpeech(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 3
-    licence = "CC BY 4.0"
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{panayotov2015librispeech,
+  title = {Librispeech: An {ASR} Corpus Based on Public Domain Audio Books},
+  author = {Panayotov, Vassil and Chen, Guoguo and Povey, Daniel and Khudanpur, Sanjeev},
+  booktitle = {IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)},
+  pages = {5206--5210},
+  year = {2015},
+  doi = {10.1109/ICASSP.2015.7178964}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "speaker", "chapter", "gender", "language", "language_code"})
 

@@ -26,8 +26,14 @@ class LJSpeech(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 10
-    licence = "public domain"
-    values = {"speaker": frozenset({_SPEAKER}), "language": frozenset({"English"})}
+    license = "Public Domain"
+    citation = r"""@misc{ito2017ljspeech,
+  title = {The {LJ} Speech Dataset},
+  author = {Ito, Keith and Johnson, Linda},
+  howpublished = {\url{https://keithito.com/LJ-Speech-Dataset/}},
+  year = {2017}
+}"""
+    values = {"speaker": frozenset({"LJ"}), "language": frozenset({"English"})}
     provides = frozenset({"transcript", "raw_transcript", "speaker", "gender", "accent", "language", "language_code"})
 
     def _base(self) -> str:

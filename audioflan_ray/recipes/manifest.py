@@ -6,14 +6,10 @@
   values str, int or float (an empty string or null means absent). Blank lines are skipped.
 - Options: ``domain`` (required: speech / music / audio; it sets this source's domain, so it lives on the
   instance; the class default ``speech`` is only what ``audioflan-ray recipes`` shows), ``source`` (the Audio-FLAN
-  source field, a list of strings; default ``["manifest"]``), ``file``.
-- Labels: as the manifest gives them, in vocab's words (``vocab.canonical``: ``anger`` -> ``angry``, age 29 ->
-  ``twenties``, ``us`` -> ``American``, ``en`` -> ``English``, ``Dog_bark`` -> ``dog bark``...), the speaker as
-  ``vocab.speaker("manifest", id)`` (``theo`` -> ``manifest_theo``), so that no manifest speaker shares a name
-  with a corpus's. ``provides`` is every metadata field, so that any task of the domain may select it (a row
-  lacking a task's labels is simply not used for it).
-- Split: as the manifest gives it (its author decides; keep a speaker in one split unless the corpus defines
-  otherwise).
+  source field, a list of strings; default ``["manifest"]``), ``file``, ``license`` and ``citation`` (the
+  corpus's licence and BibTeX entry, for the dataset card; the licence reads "unspecified" without them).
+- Labels and split: as the manifest gives them; ``provides`` is every metadata field, so that any task of the
+  domain may select it (a row lacking a task's labels is simply not used for it).
 - Problems, one per bad line, with the line number in its path (``manifest.jsonl:7``), in line order: not JSON
   (``bad_json``); not an object, a missing or unknown key, a bad split, an absolute or escaping audio path, a
   non-scalar meta value (``bad_line``); a meta key that is not a metadata field (``unknown_field``); a label vocab
@@ -25,7 +21,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeGuard
 
 from audioflan_ray import vocab
@@ -51,7 +47,9 @@ class Manifest(Recipe):
     domain = "speech"
     source = ["manifest"]
     number = 90
-    licence = "that of the corpus it lists"
+    # A manifest stands for any corpus: its source's options name the corpus's terms (see ``terms``).
+    license = "unspecified"
+    citation = ""
     provides = frozenset(METADATA_FIELDS)
 
     def __init__(self, root: Root, options: dict[str, Any] | None = None):
@@ -65,6 +63,10 @@ class Manifest(Recipe):
         if _is_source(source):
             self.source = list(source)
 
+    @classmethod
+    def terms(cls, options: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        return str(options.get("license") or cls.license), str(options.get("citation") or "") or None
+
     def check_layout(self) -> list[str]:
         problems = []
         domain = self.options.get("domain")
@@ -72,6 +74,9 @@ class Manifest(Recipe):
             problems.append(f"manifest: option domain is required (one of {', '.join(DOMAINS)})")
         elif domain not in DOMAINS:
             problems.append(f"manifest: option domain {domain!r} is not one of {', '.join(DOMAINS)}")
+        for key in ("license", "citation"):
+            if key in self.options and not isinstance(self.options[key], str):
+                problems.append(f"manifest: option {key} must be a string: {self.options[key]!r}")
         if "source" in self.options and not _is_source(self.options["source"]):
             problems.append(f"manifest: option source must be a non-empty list of strings: {self.options['source']!r}")
         if not self.root.exists(self.file):

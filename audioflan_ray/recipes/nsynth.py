@@ -42,10 +42,18 @@ class NSynth(Recipe):
     domain = "music"
     source = ["studio"]
     number = 41
-    licence = "CC BY 4.0"
-    provides = frozenset(
-        {"instrument", "instrument_family", "instrument_id", "instrument_source", "pitch", "velocity", "qualities"}
-    )
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{engel2017nsynth,
+  title = {Neural Audio Synthesis of Musical Notes with {WaveNet} Autoencoders},
+  author = {Engel, Jesse and Resnick, Cinjon and Roberts, Adam and Dieleman, Sander and Norouzi, Mohammad and
+            Eck, Douglas and Simonyan, Karen},
+  booktitle = {Proceedings of the 34th International Conference on Machine Learning (ICML)},
+  series = {Proceedings of Machine Learning Research},
+  volume = {70},
+  pages = {1068--1077},
+  year = {2017}
+}"""
+    provides = frozenset({"instrument", "instrument_source", "pitch", "velocity", "qualities"})
 
     def _folders(self) -> list[tuple[str, str]]:
         """(folder relative to the root, split) for each split folder found; folder "" is the root itself."""

@@ -57,7 +57,18 @@ class RAVDESS(Recipe):
     domain = "speech"
     source = ["acted"]
     number = 17
-    licence = "CC BY-NC-SA 4.0"
+    license = "CC-BY-NC-SA-4.0"
+    citation = r"""@article{livingstone2018ravdess,
+  title = {The {Ryerson} Audio-Visual Database of Emotional Speech and Song ({RAVDESS}): A dynamic, multimodal set
+           of facial and vocal expressions in {North American English}},
+  author = {Livingstone, Steven R. and Russo, Frank A.},
+  journal = {PLoS ONE},
+  volume = {13},
+  number = {5},
+  pages = {e0196391},
+  year = {2018},
+  doi = {10.1371/journal.pone.0196391}
+}"""
     values = {"language": frozenset({"English"}), "speaking_style": frozenset({"singing"})}
     provides = frozenset(
         {

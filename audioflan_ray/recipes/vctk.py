@@ -46,7 +46,14 @@ class VCTK(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 12
-    licence = "CC BY 4.0 (0.92), ODC-By 1.0 (0.80)"
+    license = "CC-BY-4.0"
+    citation = r"""@misc{yamagishi2019vctk,
+  title = {{CSTR VCTK} Corpus: English Multi-speaker Corpus for {CSTR} Voice Cloning Toolkit (version 0.92)},
+  author = {Yamagishi, Junichi and Veaux, Christophe and MacDonald, Kirsten},
+  publisher = {University of Edinburgh. The Centre for Speech Technology Research (CSTR)},
+  year = {2019},
+  doi = {10.7488/ds/2645}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "speaker", "gender", "age", "accent", "region", "language", "language_code"})
 

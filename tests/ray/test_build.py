@@ -124,7 +124,8 @@ def test_ray_read_webdataset_roundtrip(demo: dict[str, Any]) -> None:
     if not ray.is_initialized():
         ray.init(num_cpus=1, include_dashboard=False)
     try:
-        ds = ray.data.read_webdataset(str(demo["out"] / "shards/speech/asr"), decoder=None)
+        # file_extensions: Energon's <shard>.tar.idx files sit beside the shards
+        ds = ray.data.read_webdataset(str(demo["out"] / "shards/speech/asr"), decoder=None, file_extensions=["tar"])
         rows = ds.take_all()
         asr = json.loads((demo["out"] / "stats.json").read_text())["by_task"]["Automatic Speech Recognition"]
         assert len(rows) == asr["instances"]
