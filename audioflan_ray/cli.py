@@ -137,7 +137,9 @@ def recipes_markdown() -> str:
         else:
             fed = [t.minor for t in tasks_for(cls.domain, cls.provides, None, cls.values)]
             tasks = f"{len(fed)}: {', '.join(fed)}"
-        rows.append(f"| {name} | {domain} | {cls.number:02d} | {getattr(cls, 'license', '') or 'see its card'} | {tasks} |")
+        rows.append(
+            f"| {name} | {domain} | {cls.number:02d} | {getattr(cls, 'license', '') or 'see its card'} | {tasks} |"
+        )
     return "\n".join([README_MARKERS[0], *rows, README_MARKERS[1]])
 
 

@@ -59,7 +59,7 @@ class GTZAN(Recipe):
   year = {2002},
   doi = {10.1109/TSA.2002.800560}
 }"""
-    provides = frozenset({"genre"})
+    provides = frozenset({"genre", "beats", "tempo"})
 
     def _audio(self) -> list[tuple[str, str, int]]:
         """(genre folder, audio file, size), preferred first: genres/ before genres_original/, .wav before .au."""

@@ -33,7 +33,7 @@ class LJSpeech(Recipe):
   howpublished = {\url{https://keithito.com/LJ-Speech-Dataset/}},
   year = {2017}
 }"""
-    values = {"speaker": frozenset({"LJ"}), "language": frozenset({"English"})}
+    values = {"speaker": frozenset({_SPEAKER}), "language": frozenset({"English"})}
     provides = frozenset({"transcript", "raw_transcript", "speaker", "gender", "accent", "language", "language_code"})
 
     def _base(self) -> str:

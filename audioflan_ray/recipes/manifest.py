@@ -8,8 +8,13 @@
   instance; the class default ``speech`` is only what ``audioflan-ray recipes`` shows), ``source`` (the Audio-FLAN
   source field, a list of strings; default ``["manifest"]``), ``file``, ``license`` and ``citation`` (the
   corpus's licence and BibTeX entry, for the dataset card; the licence reads "unspecified" without them).
-- Labels and split: as the manifest gives them; ``provides`` is every metadata field, so that any task of the
-  domain may select it (a row lacking a task's labels is simply not used for it).
+- Labels: as the manifest gives them, in vocab's words (``vocab.canonical``: ``anger`` -> ``angry``, age 29 ->
+  ``twenties``, ``us`` -> ``American``, ``en`` -> ``English``, ``Dog_bark`` -> ``dog bark``...), the speaker as
+  ``vocab.speaker("manifest", id)`` (``theo`` -> ``manifest_theo``), so that no manifest speaker shares a name
+  with a corpus's. ``provides`` is every metadata field, so that any task of the domain may select it (a row
+  lacking a task's labels is simply not used for it).
+- Split: as the manifest gives it (its author decides; keep a speaker in one split unless the corpus defines
+  otherwise).
 - Problems, one per bad line, with the line number in its path (``manifest.jsonl:7``), in line order: not JSON
   (``bad_json``); not an object, a missing or unknown key, a bad split, an absolute or escaping audio path, a
   non-scalar meta value (``bad_line``); a meta key that is not a metadata field (``unknown_field``); a label vocab

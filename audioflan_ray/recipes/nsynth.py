@@ -53,7 +53,9 @@ class NSynth(Recipe):
   pages = {1068--1077},
   year = {2017}
 }"""
-    provides = frozenset({"instrument", "instrument_source", "pitch", "velocity", "qualities"})
+    provides = frozenset(
+        {"instrument", "instrument_family", "instrument_id", "instrument_source", "pitch", "velocity", "qualities"}
+    )
 
     def _folders(self) -> list[tuple[str, str]]:
         """(folder relative to the root, split) for each split folder found; folder "" is the root itself."""

@@ -15,12 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import soundfile as sf
+from audioflan_ray.sink.datasink import WebDatasetSink
 
 from audioflan_ray import cli
 from audioflan_ray.pipeline.stages import schema_of
 from audioflan_ray.report import plot
 from audioflan_ray.sink.commit import Committer, staged_piece_name
-from audioflan_ray.sink.datasink import WebDatasetSink
 from audioflan_ray.sink.tars import PieceWriter, Sample, read_samples
 from audioflan_ray.tasks.catalog import catalog
 from audioflan_ray.validate import validate

@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from audioflan_ray.sink.datasink import WebDatasetSink
 
 from audioflan_ray import config
 from audioflan_ray.config import Config
@@ -15,7 +16,6 @@ from audioflan_ray.pipeline.build import make_committer
 from audioflan_ray.pipeline.plan import make_plan
 from audioflan_ray.pipeline.stages import PLAN_COLUMNS, STAGES, check_columns, run_rows, schema_of
 from audioflan_ray.sink.commit import Committer
-from audioflan_ray.sink.datasink import WebDatasetSink
 from audioflan_ray.validate import validate
 from tests.conftest import SAMPLES
 
