@@ -139,14 +139,15 @@ def _s3(endpoint: str | None, retries: int = StorageOptions.retries) -> fsspec.A
     kwargs: dict[str, Any] = {
         # Throttling (SlowDown, 503) and 5xx are retried with adaptive backoff by botocore.
         "config_kwargs": {"retries": {"max_attempts": max(1, retries), "mode": "adaptive"}},
-        "retries": max(1, min(retries, 5)),  # s3fs's own loop around botocore's
         # A build lists each prefix once; a stale listing cache would hide objects written since.
         "use_listings_cache": False,
         "skip_instance_cache": True,
     }
     if endpoint:
         kwargs["client_kwargs"] = {"endpoint_url": endpoint}
-    return fsspec.filesystem("s3", **kwargs)
+    fs = fsspec.filesystem("s3", **kwargs)
+    fs.retries = max(1, min(retries, 5))  # s3fs's own loop around botocore's (not a constructor argument)
+    return fs
 
 
 def parallel_find(

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from audioflan_ray.config import Config, redacted
 from audioflan_ray.errors import AudioFlanError, OutputRefused
 from audioflan_ray.output import Lock, inspect, new_run_id, refuse_foreign, write_marker
+from audioflan_ray.pipeline.executor import Executor
 from audioflan_ray.pipeline.plan import Plan, build_id, make_plan
 from audioflan_ray.pipeline.scan import storage_options
 from audioflan_ray.progress import Phases, Progress, emit
@@ -72,16 +73,18 @@ class BuildResult:
     units_built: int = 0
 
 
-def run_build(cfg: Config, temp_dir: str | None = None) -> BuildResult:
-    from audioflan_ray.pipeline import ray_adapter
+def run_build(cfg: Config, temp_dir: str | None = None, executor: Executor | None = None) -> BuildResult:
+    """Build ``cfg`` (see the module docstring). ``executor``: where the work runs (Ray unless given)."""
+    if executor is None:
+        from audioflan_ray.pipeline.ray_adapter import RayExecutor
 
+        executor = RayExecutor(cfg, temp_dir)
     start = time.monotonic()
     options = storage_options(cfg)
     out = Root(cfg.output.uri, options)
     refuse_foreign(out, inspect(out))
     run_id = new_run_id()
     lock = Lock(out, run_id).acquire(cfg.build.lock_stale_s, cfg.build.take_over_lock)
-    started_ray = False
     try:
         state = inspect(out)
         refuse_foreign(out, state)  # re-read under the lock
@@ -89,12 +92,12 @@ def run_build(cfg: Config, temp_dir: str | None = None) -> BuildResult:
             write_marker(out, "", run_id)  # ours from the first byte on
         _keep_previous_index(out, state.manifest)
         phases = Phases()
-        started_ray = ray_adapter.init_ray(cfg, temp_dir)
+        executor.start()
         from audioflan_ray.signals import install as install_signals
 
         install_signals()  # after ray.init: our handlers, not Ray's, decide how the driver ends
         with phases("plan"):
-            plan = make_plan(cfg, out.uri, lambda fn, jobs: ray_adapter.remote_map(fn, jobs))
+            plan = make_plan(cfg, out.uri, executor.map)
         bid = build_id(cfg, plan)
         emit(
             f"[plan] {plan.num_recordings} recordings in {len(plan.units)} units from {len(cfg.sources)} source(s), "
@@ -117,11 +120,11 @@ def run_build(cfg: Config, temp_dir: str | None = None) -> BuildResult:
         datasets = datasets_of([s.__dict__ for s in cfg.sources], options)
         result = BuildResult({}, False, 0.0, phases=phases.seconds)
         with phases("units"):
-            todo = _settle_units(cfg, out, plan, datasets, result)
+            todo = _settle_units(executor, cfg, out, plan, datasets, result)
         with phases("audio"):
-            _run_units(cfg, out, plan, todo, datasets)
+            _run_units(executor, cfg, out, todo, datasets)
         with phases("pack"):
-            packed = _pack(cfg, out, plan, run_id)
+            packed = _pack(executor, cfg, out, plan, run_id)
         with phases("commit"):
             manifest = _commit(cfg, out, plan, bid, run_id, packed, phases)
         result.summary = summary_of(manifest, cfg.output.uri)
@@ -130,10 +133,7 @@ def run_build(cfg: Config, temp_dir: str | None = None) -> BuildResult:
         return result
     finally:
         lock.release()
-        if started_ray:
-            import ray
-
-            ray.shutdown()
+        executor.close()
 
 
 def _keep_previous_index(out: Root, manifest: dict[str, Any] | None) -> None:
@@ -167,17 +167,16 @@ def _batches(items: Sequence[Any], size: int) -> list[list[Any]]:
 
 
 def _settle_units(
-    cfg: Config, out: Root, plan: Plan, datasets: dict[str, Any], result: BuildResult
+    executor: Executor, cfg: Config, out: Root, plan: Plan, datasets: dict[str, Any], result: BuildResult
 ) -> list[tuple[str, int]]:
     """Which units still need their audio processed: not done by an earlier run, not adopted from reuse_from."""
-    from audioflan_ray.pipeline.ray_adapter import remote_map
     from audioflan_ray.sink.reuse import adopt, reusable
 
     options = storage_options(cfg)
     pairs = [(u, fp) for u, fp, _ in plan.units]
     done = {
         u
-        for batch in remote_map(_done_units, [(out.uri, options, b) for b in _batches(pairs, UNITS_PER_TASK)])
+        for batch in executor.map(_done_units, [(out.uri, options, b) for b in _batches(pairs, UNITS_PER_TASK)])
         for u in batch
     }
     result.units_reused = len(done)
@@ -189,10 +188,12 @@ def _settle_units(
             (out.uri, cfg.build.reuse_from, options, b, cfg.output.release_layout, datasets)
             for b in _batches(candidates, UNITS_PER_TASK)
         ]
-        result.units_adopted = sum(remote_map(adopt, jobs))
+        result.units_adopted = sum(executor.map(adopt, jobs))
         adopted = set(
             u
-            for batch in remote_map(_done_units, [(out.uri, options, b) for b in _batches(candidates, UNITS_PER_TASK)])
+            for batch in executor.map(
+                _done_units, [(out.uri, options, b) for b in _batches(candidates, UNITS_PER_TASK)]
+            )
             for u in batch
         )
         left = [(u, fp) for u, fp in left if u not in adopted]
@@ -206,17 +207,15 @@ def _settle_units(
     return todo
 
 
-def _run_units(cfg: Config, out: Root, plan: Plan, todo: list[tuple[str, int]], datasets: dict[str, Any]) -> None:
+def _run_units(
+    executor: Executor, cfg: Config, out: Root, todo: list[tuple[str, int]], datasets: dict[str, Any]
+) -> None:
     if not todo:
         return
-    from audioflan_ray.pipeline.ray_adapter import unit_graph
-
     totals = {"units": len(todo), "recordings": sum(n for _, n in todo)}
-    ds = unit_graph(cfg, out.uri, todo, datasets)
     with Progress(totals, cfg.ray.progress_interval_s) as progress:
-        for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
-            for row in batch.to_pylist():  # type: ignore[union-attr]
-                progress.add(row)
+        for row in executor.units(cfg, out.uri, todo, datasets):
+            progress.add(row)
 
 
 # -- pack ------------------------------------------------------------------------------------------------------
@@ -235,13 +234,13 @@ class Packed:
     quarantined: int
 
 
-def _pack(cfg: Config, out: Root, plan: Plan, run_id: str) -> Packed:
-    from audioflan_ray.pipeline.ray_adapter import remote_map
-
+def _pack(executor: Executor, cfg: Config, out: Root, plan: Plan, run_id: str) -> Packed:
     options = storage_options(cfg)
     order = [(k, u, fp) for k, (u, fp, _) in enumerate(plan.units)]
     batches = _batches(order, UNITS_PER_TASK)
-    gathered = list(remote_map(pack.gather, [(out.uri, options, run_id, b, batch) for b, batch in enumerate(batches)]))
+    gathered = list(
+        executor.map(pack.gather, [(out.uri, options, run_id, b, batch) for b, batch in enumerate(batches)])
+    )
     missing = [u for g in gathered for u in g.missing]
     if missing:
         raise RuntimeError(f"{len(missing)} units have no marker after the graph finished (e.g. {missing[0]})")
@@ -269,7 +268,7 @@ def _pack(cfg: Config, out: Root, plan: Plan, run_id: str) -> Packed:
     if not cfg.output.release_layout:
         kinds = [k for k in kinds if k[0] == "shard"]
     counts = list(
-        remote_map(
+        executor.map(
             pack.plan_target,
             [
                 (
@@ -296,7 +295,7 @@ def _pack(cfg: Config, out: Root, plan: Plan, run_id: str) -> Packed:
     folders: dict[str, dict[str, Any]] = {}
     files: list[str] = []
     unit_parts = [f"{pack.pack_dir(run_id)}/units/records-{b:06d}.parquet" for b in range(len(batches))]
-    for job, res in zip(jobs, remote_map(pack.write_outputs, jobs), strict=True):
+    for job, res in zip(jobs, executor.map(pack.write_outputs, jobs), strict=True):
         shards.extend(res.shards)
         files.extend(res.files)
         if res.units_path:
@@ -435,18 +434,22 @@ def _commit(
     return manifest
 
 
-def run_export(uri: str, options: StorageOptions, cfg: Config) -> dict[str, Any]:
+def run_export(uri: str, options: StorageOptions, cfg: Config, executor: Executor | None = None) -> dict[str, Any]:
     """Rewrite the release layout of a completed build from its shards (``audioflan-ray export``): the same packer as
     a build, over batches of shards instead of units; files of the layout no longer written are removed, and the
     manifest records the layout."""
-    from audioflan_ray.pipeline.ray_adapter import init_ray, remote_map
     from audioflan_ray.release import export_shards
+
+    if executor is None:
+        from audioflan_ray.pipeline.ray_adapter import RayExecutor
+
+        executor = RayExecutor(cfg)
 
     out = Root(uri, options)
     manifest = json.loads(out.read_bytes(MANIFEST))
     run_id = new_run_id()
     lock = Lock(out, run_id).acquire(cfg.build.lock_stale_s, cfg.build.take_over_lock)
-    started = init_ray(cfg)
+    executor.start()
     try:
         with out.open(str(manifest.get("shard_index") or SHARD_INDEX), "rb") as f:
             shards = pq.read_table(f, columns=["path"]).column("path").to_pylist()
@@ -454,7 +457,7 @@ def run_export(uri: str, options: StorageOptions, cfg: Config) -> dict[str, Any]
         batches = _batches(sorted(shards), 16)
         staging = [f"{STAGING}/export/{k:06d}" for k in range(len(batches))]
         jobs_in = [(uri, options, st, b, datasets) for st, b in zip(staging, batches, strict=True)]
-        parts = list(remote_map(export_shards, jobs_in))
+        parts = list(executor.map(export_shards, jobs_in))
         rows = [
             {
                 "kind": kind,
@@ -477,13 +480,13 @@ def run_export(uri: str, options: StorageOptions, cfg: Config) -> dict[str, Any]
         with out.open(f"{pack.pack_dir(run_id)}/gather-000000.parquet", "wb") as f:
             pq.write_table(pa.Table.from_pylist(rows, schema=pack.GATHER_SCHEMA), f)
         targets = sorted({(r["kind"], r["target"]) for r in rows})
-        counts = list(remote_map(pack.plan_target, [(uri, options, run_id, 1, k, t, 0, 0) for k, t in targets]))
+        counts = list(executor.map(pack.plan_target, [(uri, options, run_id, 1, k, t, 0, 0) for k, t in targets]))
         jobs = [
             (uri, None, options, run_id, kind, target, first, min(n, first + OUTPUTS_PER_TASK))
             for (kind, target), n in zip(targets, counts, strict=True)
             for first in range(0, n, OUTPUTS_PER_TASK)
         ]
-        files = sorted(f for res in remote_map(pack.write_outputs, jobs) for f in res.files)
+        files = sorted(f for res in executor.map(pack.write_outputs, jobs) for f in res.files)
         _keep_previous_index(out, manifest)
         stale = _stale(out, set(files), RELEASE_INDEX, run_id)
         new_scp = {f for f in files if f.startswith("scp_files/")}
@@ -499,7 +502,4 @@ def run_export(uri: str, options: StorageOptions, cfg: Config) -> dict[str, Any]
         return {"jsonl_files": sum(1 for f in files if f.endswith(".jsonl")), "scp_files": len(new_scp)}
     finally:
         lock.release()
-        if started:
-            import ray
-
-            ray.shutdown()
+        executor.close()

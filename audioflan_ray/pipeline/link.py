@@ -8,7 +8,7 @@ One task per dataset (every source of that recipe) reads the dataset's scan file
   dataset, domain and split (or the noise pool: the dataset named by ``audio.simulate.noise``, same split). A
   partner is the first eligible recording after this one on a hash ring of the candidates, so adding or removing a
   recording changes the partners of its ring neighbours only. ``balanced`` matches alternate same / different
-  within each unit and pool (as many of each per unit, ±1). Symmetric comparisons never pair the same two
+  within each unit and pool (as many of each per unit, ±1, from a hashed start). Symmetric comparisons never pair the same two
   recordings twice (in either order);
 - writes ``_plan/units/<unit>.parquet`` and returns each unit's id, row count and fingerprint: everything that
   decides the unit's output (its recordings' paths, sizes and versions, labels, tasks, partners with their
@@ -35,6 +35,7 @@ from audioflan_ray.storage import Root
 from audioflan_ray.tasks.engine import PartnerSpec, Template, templates
 
 PROBE_LIMIT = 4096
+EVERY_TASK = "(every task)"  # the not_fed entry of recordings that feed no selected task
 #: partner fields every builder may read besides the ones a template names
 _ALWAYS = ("label", "speaker", "segments")
 
@@ -218,8 +219,10 @@ class Linker:
             }
             if min(found.values()) < 0:
                 return None, f"no partner with the same and one with a different {f}"
-            bkey = (t.minor, rows.unit[i], rows.domain[i], rows.split[i])  # balanced within each unit and pool
-            decision = "same" if self._balance[bkey] % 2 == 0 else "different"
+            # Alternating within each unit and pool keeps both answers equally common (±1 per unit) and leaves other
+            # units' pairs alone when a recording changes; a hashed start keeps small units from favouring "same".
+            bkey = (t.minor, rows.unit[i], rows.domain[i], rows.split[i])
+            decision = "same" if (self._balance[bkey] + h64(*bkey)) % 2 == 0 else "different"
             self._balance[bkey] += 1
         partners: dict[str, Any] = {}
         taken = {i}
@@ -365,8 +368,8 @@ def link_dataset(
                     continue
                 links[minor] = link
             fed.append(minor)
-        if not fed:
-            problem(i, "no_eligible_task", f"{rows.recording_id[i]}: lacks the labels (or partners) of every task")
+        if not fed:  # not bad data: counted in stats.json not_fed, not quarantined
+            res.not_fed[EVERY_TASK]["lacks the labels (or partners) of every selected task"] += 1
             continue
         row = {
             "unit": rows.unit[i],

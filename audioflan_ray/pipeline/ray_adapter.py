@@ -67,6 +67,31 @@ def remote_map(fn: Callable[..., T], jobs: Sequence[tuple[Any, ...]], retries: i
         yield ray.get(ref)
 
 
+class RayExecutor:
+    """A build's work on Ray: joins the cluster (or starts Ray here, and then shuts it down with its workers)."""
+
+    def __init__(self, cfg: Config, temp_dir: str | None = None):
+        self.cfg, self.temp_dir, self.started = cfg, temp_dir, False
+
+    def start(self) -> None:
+        self.started = init_ray(self.cfg, self.temp_dir)
+
+    def close(self) -> None:
+        if self.started:
+            ray.shutdown()
+            self.started = False
+
+    def map(self, fn: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Iterator[T]:
+        return remote_map(fn, jobs, self.cfg.ray.max_task_retries)
+
+    def units(
+        self, cfg: Config, out_uri: str, units: Sequence[tuple[str, int]], datasets: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        ds = unit_graph(cfg, out_uri, units, datasets)
+        for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+            yield from batch.to_pylist()  # type: ignore[union-attr]
+
+
 # -- the graph ---------------------------------------------------------------------------------------------------------
 
 

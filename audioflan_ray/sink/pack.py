@@ -378,17 +378,15 @@ def _task_of(code: str) -> str:
 
 
 def _write_scp(roots: Roots, name: str, parts: list[dict[str, Any]]) -> None:
-    """One scp file from its units' lines, first line of each AUDIO_ID kept (they all name the same file)."""
-    seen: set[str] = set()
-    lines: list[str] = []
+    """One scp file from its units' lines: one line per AUDIO_ID (a partner's id comes from several units, always
+    naming the same file), sorted, so the file does not depend on how the work was batched."""
+    lines: dict[str, str] = {}
     for p in parts:
         text = roots.of(p["src"]).read_range(p["path"], int(p["offset"]), int(p["length"])).decode()
         for line in text.splitlines():
-            audio_id = line.split(" ", 1)[0]
-            if audio_id not in seen:
-                seen.add(audio_id)
-                lines.append(line)
-    roots.out.write_bytes_atomic(name, ("\n".join(lines) + "\n").encode() if lines else b"")
+            lines.setdefault(line.split(" ", 1)[0], line)
+    body = "".join(lines[k] + "\n" for k in sorted(lines))
+    roots.out.write_bytes_atomic(name, body.encode())
 
 
 def merge_parquet(root: Root, parts: list[str], dest: str, schema: pa.Schema, sort_key: str | None = None) -> int:

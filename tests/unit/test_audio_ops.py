@@ -34,7 +34,7 @@ def test_decode_rejects_bad_input_with_reason() -> None:
     data = LJ.read_bytes()
     with pytest.raises(DecodeError, match="empty"):
         ops.decode(b"", "x")
-    with pytest.raises(DecodeError, match="truncated WAV"):
+    with pytest.raises(DecodeError, match="truncated, "):
         ops.decode(data[: len(data) // 2], "x")
     with pytest.raises(DecodeError, match="not recognised|Format"):
         ops.decode(b"this is a transcript, not audio\n" * 50, "x")

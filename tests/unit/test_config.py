@@ -32,7 +32,7 @@ def test_bad_config_lists_every_problem(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "sources:\n"
-        "  - {recipe: no_such_corpus, root: /tmp}\n"
+        "  - {recipe: no_such_corpus, root: /no/such/root}\n"
         f"  - {{recipe: ljspeech, root: {tmp_path / 'missing'}}}\n"
         f"  - {{recipe: fsdd, root: {SAMPLES / 'fsdd'}, tasks: [Automatic Speech Recognition, Made Up Task]}}\n"
         "output: {uri: /tmp/x, shard_max_bytes: lots}\n"
@@ -43,8 +43,10 @@ def test_bad_config_lists_every_problem(tmp_path: Path) -> None:
     text = "\n".join(err.value.problems)
     assert "shard_max_bytes: expected int" in text
     assert "audio.bogus: unknown key" in text
+    assert "audio.resampler: 'magic' is not one of soxr, torchaudio" in text  # enums are types
     # type errors stop before the semantic checks; fix them and the rest are all reported together
-    bad.write_text(bad.read_text().replace("shard_max_bytes: lots", "shard_max_bytes: 4096").replace(", bogus: 1", ""))
+    fixed = bad.read_text().replace("shard_max_bytes: lots", "shard_max_bytes: 4096").replace(", bogus: 1", "")
+    bad.write_text(fixed.replace("resampler: magic", "max_duration_s: 0.05"))
     with pytest.raises(ConfigError) as err:
         config.load([str(bad)])
     text = "\n".join(err.value.problems)
@@ -52,7 +54,7 @@ def test_bad_config_lists_every_problem(tmp_path: Path) -> None:
         "unknown recipe 'no_such_corpus'",
         "does not exist",
         "unknown task 'Made Up Task'",
-        "audio.resampler",
+        "audio.max_duration_s",
     ):
         assert fragment in text, fragment
     assert len(err.value.problems) == 4

@@ -15,7 +15,7 @@ import soundfile as sf
 from audioflan_ray import config
 from audioflan_ray.audio import content, ops
 from tests.conftest import SAMPLES
-from tests.unit.test_sink_and_validate import _write, instance_rows
+from tests.pipeline_util import build, samples
 
 SNSD, SSMN = "Speech Nonspeech Detection", "Speech/Silence/Music/Noise Classification"
 RATE = 16000
@@ -26,10 +26,9 @@ def _build(uri: Path, sources: str, tasks: list[str]) -> tuple[list[dict[str, An
         None,
         [f"output.uri={uri}", f"sources={sources}", "audio.simulate.noise=null", f"build.tasks=[{', '.join(tasks)}]"],
     )
-    rows, cols, committer = instance_rows(cfg)
-    _write(rows, cols, committer, [])
-    samples = [{**json.loads(r["sample"]), "_members": r["members"]} for r in rows if not r["error"]]
-    return samples, json.loads((uri / "stats.json").read_text())
+    build(cfg)
+    found = [{**rec, "_members": members} for rec, members in samples(uri)]
+    return found, json.loads((uri / "stats.json").read_text())
 
 
 def test_speech_answers_follow_the_vad_on_the_built_audio(tmp_path: Path) -> None:

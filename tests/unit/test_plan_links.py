@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from audioflan_ray.pipeline.plan import _Linker
+from audioflan_ray.pipeline.link import Linker, Rows
 from audioflan_ray.tasks.engine import Template, load_template
 
 PAIR_YAML = """
@@ -40,19 +40,37 @@ def template(tmp_path: Path, mode: str, compare: bool = True) -> Template:
 
 def rows_of(spec: list[tuple[str, str, str]], dataset: str = "corpus") -> tuple[list[dict[str, Any]], list[dict]]:
     rows, metas = [], []
-    for i, (rec, split, speaker) in enumerate(spec):
-        rows.append(
-            {
-                "seq": i,
-                "dataset": dataset,
-                "domain": "speech",
-                "recording_id": rec,
-                "split": split,
-                "audio_uri": f"/x/{rec}.wav",
-            }
-        )
+    for rec, split, speaker in spec:
+        rows.append({"dataset": dataset, "domain": "speech", "recording_id": rec, "split": split})
         metas.append({"speaker": speaker})
     return rows, metas
+
+
+def columns(rows: list[dict[str, Any]], metas: list[dict[str, Any]]) -> Rows:
+    """The linker's column view of rows (one unit: balanced matches alternate over all of them)."""
+    out = Rows(
+        recording_id=[r["recording_id"] for r in rows],
+        audio=[f"{r['recording_id']}.wav" for r in rows],
+        audio_uri=[f"/x/{r['recording_id']}.wav" for r in rows],
+        split=[r["split"] for r in rows],
+        domain=[r["domain"] for r in rows],
+        unit=["u"] * len(rows),
+        number=[1] * len(rows),
+        size=[1] * len(rows),
+        version=["v"] * len(rows),
+        meta_json=[json.dumps(m) for m in metas],
+        tasks=[[] for _ in rows],
+        source=["[]"] * len(rows),
+        dataset=rows[0]["dataset"] if rows else "corpus",
+    )
+    out.metas = [None] * len(rows)
+    return out
+
+
+def linker(rows: list[dict[str, Any]], metas: list[dict[str, Any]], noise: tuple[list, list] | None = None) -> Linker:
+    cols = columns(rows, metas)
+    n = columns(*noise) if noise else None
+    return Linker(cols, [True] * len(rows), n, [True] * len(n) if n else None)
 
 
 def speakers(n_train: int = 40) -> list[tuple[str, str, str]]:
@@ -64,10 +82,10 @@ def speakers(n_train: int = 40) -> list[tuple[str, str, str]]:
 def test_balanced_partners_stay_in_split_and_split_evenly(tmp_path: Path) -> None:
     t = template(tmp_path, "balanced")
     rows, metas = rows_of(speakers())
-    linker = _Linker(rows, metas, noise=None)
+    linker_ = linker(rows, metas)
     answers: Counter[tuple[str, str]] = Counter()
     for i, r in enumerate(rows):
-        link, why = linker.link(i, t)
+        link, why = linker_.link(i, t)
         assert link is not None, why
         partner = link["partners"]["other"]
         j = next(k for k, x in enumerate(rows) if x["recording_id"] == partner["recording_id"])
@@ -82,8 +100,8 @@ def test_balanced_partners_stay_in_split_and_split_evenly(tmp_path: Path) -> Non
 def test_links_are_deterministic_and_spread(tmp_path: Path) -> None:
     t = template(tmp_path, "different", compare=False)
     rows, metas = rows_of(speakers())
-    first = [json.dumps(_Linker(rows, metas, None).link(i, t)) for i in range(len(rows))]
-    again = [json.dumps(_Linker(rows, metas, None).link(i, t)) for i in range(len(rows))]
+    first = [json.dumps(linker(rows, metas).link(i, t)) for i in range(len(rows))]
+    again = [json.dumps(linker(rows, metas).link(i, t)) for i in range(len(rows))]
     assert first == again
     chosen = {json.loads(x)[0]["partners"]["other"]["recording_id"] for x in first}
     assert len(chosen) > len(rows) // 3  # not everyone paired with the same recording
@@ -92,10 +110,10 @@ def test_links_are_deterministic_and_spread(tmp_path: Path) -> None:
 def test_no_partner_is_reported_not_invented(tmp_path: Path) -> None:
     t = template(tmp_path, "same", compare=False)
     rows, metas = rows_of([("a", "train", "s1"), ("b", "test", "s1"), ("c", "train", "s2"), ("d", "train", "s2")])
-    linker = _Linker(rows, metas, None)
-    link, why = linker.link(0, t)  # s1's other recording is in another split
+    linker_ = linker(rows, metas)
+    link, why = linker_.link(0, t)  # s1's other recording is in another split
     assert link is None and "no other partner in train" in str(why)
-    link, _ = linker.link(2, t)
+    link, _ = linker_.link(2, t)
     assert link is not None and link["partners"]["other"]["recording_id"] == "d"
 
 
@@ -118,16 +136,15 @@ tests: [{meta: {speaker: x}, expect: {}}]
     t = load_template(path)
     speech, smeta = rows_of([("a", "train", "s1"), ("b", "test", "s2")])
     noise, nmeta = rows_of([("n1", "train", ""), ("n2", "test", ""), ("n3", "dev", "")], dataset="noisecorpus")
-    for k, r in enumerate(noise):
-        r["seq"], r["domain"] = 10 + k, "audio"  # a noise corpus of another domain is still its pool
-    rows, metas = speech + noise, smeta + nmeta
-    linker = _Linker(rows, metas, noise="noisecorpus")
+    for r in noise:
+        r["domain"] = "audio"  # a noise corpus of another domain is still its pool
+    with_noise = linker(speech, smeta, (noise, nmeta))
     for i, want in ((0, "n1"), (1, "n2")):
-        link, why = linker.link(i, t)
+        link, why = with_noise.link(i, t)
         assert link is not None, why
         assert link["partners"]["noise"]["dataset"] == "noisecorpus"
         assert link["partners"]["noise"]["recording_id"] == want
-    link, why = _Linker(rows, metas, noise=None).link(0, t)
+    link, why = linker(speech, smeta).link(0, t)
     assert link is None and "audio.simulate.noise" in str(why)
 
 
@@ -150,10 +167,10 @@ tests: [{{meta: {{speaker: x, choices: "x, y"}}, expect: {{}}}}]
     )
     t = load_template(path)
     rows, metas = rows_of(speakers())
-    linker = _Linker(rows, metas, None)
+    linker_ = linker(rows, metas)
     seen_orders = set()
     for i in range(len(rows)):
-        link, _ = linker.link(i, t)
+        link, _ = linker_.link(i, t)
         assert link is not None
         options = link["choices"].split(", ")
         assert len(options) == len(set(options)) == count and metas[i]["speaker"] in options
@@ -166,9 +183,9 @@ def test_sources_of_one_recipe_in_two_domains_never_pair(tmp_path: Path) -> None
     rows, metas = rows_of(speakers())
     for r in rows[1::2]:
         r["domain"] = "music"  # e.g. two sources of the generic manifest recipe
-    linker = _Linker(rows, metas, None)
+    linker_ = linker(rows, metas)
     for i, r in enumerate(rows):
-        link, _ = linker.link(i, t)
+        link, _ = linker_.link(i, t)
         if link is not None:
             partner = link["partners"]["other"]["recording_id"]
             assert next(x for x in rows if x["recording_id"] == partner)["domain"] == r["domain"]

@@ -16,7 +16,7 @@ import soundfile as sf
 from audioflan_ray import config
 from audioflan_ray.audio import ops
 from tests.conftest import SAMPLES
-from tests.unit.test_sink_and_validate import instance_rows
+from tests.pipeline_util import instances
 
 RATE = 16000
 LIBRI = SAMPLES / "librispeech/LibriSpeech/test-clean/1089"
@@ -53,16 +53,14 @@ def _instances(root: Path, domain: str, task: str, *extra: str) -> list[tuple[di
     cfg = config.load(
         None,
         [
-            f"output.uri={root / 'out'}",
+            f"output.uri={root.parent / (root.name + '-out')}",
             f"sources=[{{recipe: manifest, root: {root}, options: {{domain: {domain}}}}}]",
             "audio.simulate.noise=null",
             f"build.tasks=[{task}]",
             *extra,
         ],
     )
-    rows, _, _ = instance_rows(cfg)
-    assert all(not r["error"] for r in rows), [r["error"] for r in rows if r["error"]]
-    return [(json.loads(r["sample"]), r["members"]) for r in rows]
+    return instances(cfg)
 
 
 def _audio(data: bytes) -> np.ndarray:
@@ -124,7 +122,9 @@ def test_source_separation_takes_the_stem_its_instruction_names(tmp_path: Path) 
     assert len(found) == 2
     for rec, members in found:
         rid = rec["other"]["recording_id"]
-        assert rec["audio"][f"manifest_{rid}_stem-{'guitar' if rid == 'mixg' else 'brass'}"] == "output.flac"
+        assert {a["member"]: a["id"] for a in rec["audio"]}["output.flac"].endswith(
+            f"_stem-{'guitar' if rid == 'mixg' else 'brass'}"
+        )
         mixture, target = _audio(members["input.flac"]), _audio(members["output.flac"])
         stem = _load(tmp_path / "clean" / f"{rid}_s1.wav")
         assert np.max(np.abs(target - stem[: len(target)])) < 1e-3  # no normalization here: the stem as it is
