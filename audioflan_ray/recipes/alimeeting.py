@@ -68,6 +68,16 @@ class AliMeeting(Recipe):
     domain = "speech"
     source = ["meeting"]
     number = 127
+    license = "CC-BY-SA-4.0"
+    citation = r"""@inproceedings{yu2022m2met,
+  title = {{M2MeT}: The {ICASSP} 2022 Multi-Channel Multi-Party Meeting Transcription Challenge},
+  author = {Yu, Fan and Zhang, Shiliang and Fu, Yihui and Xie, Lei and Zheng, Siqi and Du, Zhihao and Huang, Weilong
+    and Guo, Pengcheng and Yan, Zhijie and Ma, Bin and Xu, Xin and Bu, Hui},
+  booktitle = {IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)},
+  pages = {6167--6171},
+  year = {2022},
+  doi = {10.1109/ICASSP43922.2022.9746465}
+}"""
     values = {"language": frozenset({"Mandarin Chinese"})}
     provides = frozenset({"turns", "speaker", "gender", "segments", "language", "language_code"})
 

@@ -67,7 +67,15 @@ class MusicCaps(Recipe):
     domain = "music"
     source = ["youtube"]
     number = 165
-    licence = "CC BY-SA 4.0 (captions); audio is YouTube's"
+    license = "CC-BY-SA-4.0 (captions); audio under YouTube's terms"
+    citation = r"""@article{agostinelli2023musiclm,
+  title = {{MusicLM}: Generating Music From Text},
+  author = {Agostinelli, Andrea and Denk, Timo I. and Borsos, Zal{\'a}n and Engel, Jesse and Verzetti, Mauro and
+    Caillon, Antoine and Huang, Qingqing and Jansen, Aren and Roberts, Adam and Tagliasacchi, Marco and Sharifi, Matt
+    and Zeghidour, Neil and Frank, Christian},
+  journal = {arXiv preprint arXiv:2301.11325},
+  year = {2023}
+}"""
     provides = frozenset({"caption"})
 
     def check_layout(self) -> list[str]:
