@@ -146,9 +146,12 @@ class Linker:
 
     # -- rings ---------------------------------------------------------------------------------------------------------
     def _ring(
-        self, code: str, spec: PartnerSpec, i: int, same: tuple[str, ...], need: tuple[str, ...]
+        self, t: Template, spec: PartnerSpec, i: int, same: tuple[str, ...], need: tuple[str, ...]
     ) -> tuple[list[int], list[int]] | None:
-        """The candidates sharing row ``i``'s values of ``same``, as (sorted ring positions, row indices)."""
+        """The candidates sharing row ``i``'s values of ``same``, as (sorted ring positions, row indices); a partner
+        from the same dataset also keeps the task's ``accepts`` / ``rejects`` rules (a comparison of two violins
+        never gets a voice as its second clip)."""
+        code = t.code
         rows = self.rows
         if spec.pool == "noise":
             if self.noise is None:
@@ -162,7 +165,7 @@ class Linker:
             groups: dict[tuple[str, ...], list[tuple[int, int]]] = defaultdict(list)
             for j in members:
                 m = src.meta(j)
-                if all(m.get(f) not in (None, "") for f in need):
+                if all(m.get(f) not in (None, "") for f in need) and (spec.pool == "noise" or t.refuses(m) is None):
                     groups[tuple(str(m.get(f)) for f in same)].append((h64(src.recording_id[j], code, spec.role), j))
             self._rings[key] = {}
             for g, pairs in groups.items():
@@ -177,7 +180,7 @@ class Linker:
         m = self.rows.meta(i)
         if any(m.get(f) in (None, "") for f in same + diff):
             return -1
-        ring = self._ring(t.code, spec, i, tuple(same), spec.fields())
+        ring = self._ring(t, spec, i, tuple(same), spec.fields())
         if not ring:
             return -1
         positions, members = ring

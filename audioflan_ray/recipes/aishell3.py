@@ -41,6 +41,15 @@ class Aishell3(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 122
+    license = "Apache-2.0"
+    citation = r"""@inproceedings{shi2021aishell3,
+  title = {{AISHELL-3}: A Multi-Speaker {Mandarin} {TTS} Corpus},
+  author = {Shi, Yao and Bu, Hui and Xu, Xin and Zhang, Shaoji and Li, Ming},
+  booktitle = {Proc. Interspeech 2021},
+  pages = {2756--2760},
+  year = {2021},
+  doi = {10.21437/Interspeech.2021-755}
+}"""
     values = {"language": frozenset({"Mandarin Chinese"})}
     provides = frozenset(
         {"transcript", "pinyin", "phonemes", "speaker", "gender", "age", "accent", "language", "language_code"}

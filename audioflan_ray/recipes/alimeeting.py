@@ -10,17 +10,23 @@ headset recordings, 16 kHz WAV, annotated per speaker in Praat TextGrids (M2MeT 
     (or ``<F|M>_SPK####``), intervals holding what was said (empty text between utterances);
   - near: ``audio_dir/R####_M####_<F|M>_SPK####.wav`` (one headset per participant) and the TextGrid of the same
     name with that participant's utterances.
-- Labels: far-field recordings carry ``turns``, every non-empty interval of every tier as ``start-end speaker``
-  (``0.00-2.31 A, 2.40-5.02 B``), speakers renamed ``A``, ``B``, ``C``... in the order they first speak, turns sorted
-  by start (overlaps kept: real meetings overlap). Near-field recordings carry the wearer as ``speaker``
-  (``alimeeting_SPK0093``) and ``gender`` (from the ``F``/``M`` of the name) and their utterances as ``segments``,
-  so that speaker tasks use windows of the wearer's own speech. The utterance texts are not kept: a recording holds
-  one transcript and a meeting is many utterances, so AliMeeting does not feed ASR here. Language Mandarin Chinese.
-  ``options.mics`` chooses ``["far", "near"]`` (default both).
+- Speech: an interval whose text is not empty once the annotation markers (``<sil>``, ``<%>``, ``<->``, ``<$>``,
+  ``<#>``, ``<_>``, ``<space>``, which the M2MeT baseline's ``text_normalize.pl`` strips) are removed.
+- Far-field recordings (the whole meeting, for diarization) carry ``turns``, every speech interval of every tier as
+  ``start-end speaker`` (``0.00-2.31 A, 2.40-5.02 B``), speakers renamed ``A``, ``B``, ``C``... in the order they
+  first speak, turns sorted by start (overlaps kept: real meetings overlap); ``device`` ``8-channel microphone array``.
+- Near-field recordings are one per speech interval of the wearer's tier (id ``<wav stem>_<interval index>``: the
+  interval's 0-based position in its tier, empty intervals counted, as lhotse numbers its supervisions, zero-padded
+  to four digits), read from the wearer's headset wav: ``segments`` ``[[start, end]]`` (the build cuts that window
+  and nothing else), ``transcript`` the interval's text without the markers, whitespace collapsed, punctuation kept;
+  ``speaker`` (``alimeeting_SPK0093``) and ``gender`` (the ``F``/``M`` of the name); ``speaking_style``
+  ``conversational``; ``device`` ``headset microphone``. A near TextGrid holding several tiers with speech uses the
+  one named after the wearer. Language Mandarin Chinese. ``options.mics`` chooses ``["far", "near"]`` (default
+  both).
 - Split: the corpus's own Train / Eval (-> dev) / Test sets.
 - Problems: a wav without its TextGrid (``missing_annotation``), a TextGrid without a wav (``missing_audio``), a
-  TextGrid that does not parse or has no speech (``bad_annotation``), a name not in the layout above
-  (``bad_layout``).
+  TextGrid that does not parse, has no speech, or (near) has several speaking tiers none named after the wearer
+  (``bad_annotation``), a name not in the layout above (``bad_layout``).
 """
 
 from __future__ import annotations
@@ -41,6 +47,10 @@ _MICS = ("far", "near")
 _FAR_WAV = re.compile(r"(R\d+_M\d+)_MS\d+")
 _NEAR_NAME = re.compile(r"R\d+_M\d+_([FM])_(SPK\d+)")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Annotation markers inside interval texts (noise, silence, overlap...), not words said.
+_MARKERS = re.compile(r"<(?:sil|%|-|\$|#|_|space)>")
+FAR_DEVICE = "8-channel microphone array"
+NEAR_DEVICE = "headset microphone"
 
 
 def _speaker_letter(index: int) -> str:
@@ -48,13 +58,18 @@ def _speaker_letter(index: int) -> str:
     return _LETTERS[index] if index < 26 else _speaker_letter(index // 26 - 1) + _LETTERS[index % 26]
 
 
+def said(text: str) -> str:
+    """An interval's words: the annotation markers removed, whitespace collapsed ("" for no speech)."""
+    return " ".join(_MARKERS.sub("", text).split())
+
+
 def turns(tiers: list[_textgrid.Tier]) -> str:
-    """Every non-empty interval as ``start-end X``, speakers lettered by first appearance, sorted by start."""
+    """Every speech interval as ``start-end X``, speakers lettered by first appearance, sorted by start."""
     spans = sorted(
         (start, end, order, tier.name)
         for order, tier in enumerate(tiers)
         for start, end, text in tier.spans
-        if text.strip() and end > start
+        if said(text) and end > start
     )
     letters: dict[str, str] = {}
     for _, _, _, name in spans:
@@ -68,8 +83,30 @@ class AliMeeting(Recipe):
     domain = "speech"
     source = ["meeting"]
     number = 127
+    license = "CC-BY-SA-4.0"
+    citation = r"""@inproceedings{yu2022m2met,
+  title = {{M2MeT}: The {ICASSP} 2022 Multi-Channel Multi-Party Meeting Transcription Challenge},
+  author = {Yu, Fan and Zhang, Shiliang and Fu, Yihui and Xie, Lei and Zheng, Siqi and Du, Zhihao and Huang, Weilong
+    and Guo, Pengcheng and Yan, Zhijie and Ma, Bin and Xu, Xin and Bu, Hui},
+  booktitle = {IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)},
+  pages = {6167--6171},
+  year = {2022},
+  doi = {10.1109/ICASSP43922.2022.9746465}
+}"""
     values = {"language": frozenset({"Mandarin Chinese"})}
-    provides = frozenset({"turns", "speaker", "gender", "segments", "language", "language_code"})
+    provides = frozenset(
+        {
+            "turns",
+            "speaker",
+            "gender",
+            "segments",
+            "transcript",
+            "speaking_style",
+            "device",
+            "language",
+            "language_code",
+        }
+    )
 
     def _mics(self) -> tuple[str, ...]:
         mics = tuple(self.options.get("mics") or _MICS)
@@ -131,11 +168,15 @@ class AliMeeting(Recipe):
             used.add(key)
             try:
                 tiers = _textgrid.parse(_textgrid.decode(self.root.read_bytes(grids[key])))
-                meta = self._far_meta(tiers) if far else self._near_meta(tiers, m)
+                if far:
+                    recordings.append(Recording(stem, audio, split, self._far_meta(tiers), size))
+                else:
+                    recordings.extend(
+                        Recording(f"{stem}_{index:04d}", audio, split, meta, size)
+                        for index, meta in self._near_utterances(tiers, m)
+                    )
             except ValueError as err:
                 problems.append(Problem(grids[key], "bad_annotation", str(err)))
-                continue
-            recordings.append(Recording(stem, audio, split, meta, size))
         for key, grid in grids.items():
             if key not in used:
                 problems.append(Problem(grid, "missing_audio", f"no audio_dir wav for {key}"))
@@ -146,22 +187,34 @@ class AliMeeting(Recipe):
     def _far_meta(tiers: list[_textgrid.Tier]) -> dict[str, Any]:
         timeline = turns(tiers)
         if not timeline:
-            raise ValueError("the TextGrid has no non-empty interval")
-        return compact({"turns": timeline, "language": "Mandarin Chinese", "language_code": "cmn"})
+            raise ValueError("the TextGrid has no speech interval")
+        return compact(
+            {"turns": timeline, "device": FAR_DEVICE, "language": "Mandarin Chinese", "language_code": "cmn"}
+        )
 
     @staticmethod
-    def _near_meta(tiers: list[_textgrid.Tier], name: re.Match[str]) -> dict[str, Any]:
-        spans = sorted(
-            (round(s, 3), round(e, 3)) for tier in tiers for s, e, text in tier.spans if text.strip() and e > s
-        )
-        if not spans:
-            raise ValueError("the TextGrid has no non-empty interval")
-        return compact(
-            {
-                "speaker": vocab.speaker("alimeeting", name.group(2)),
-                "gender": vocab.gender(name.group(1)),
-                "segments": json.dumps([list(s) for s in spans]),
-                "language": "Mandarin Chinese",
-                "language_code": "cmn",
-            }
-        )
+    def _near_utterances(tiers: list[_textgrid.Tier], name: re.Match[str]) -> list[tuple[int, dict[str, Any]]]:
+        """(interval index, meta) of every speech interval of the wearer's tier."""
+        speaking = [t for t in tiers if any(said(text) and e > s for s, e, text in t.spans)]
+        if len(speaking) > 1:  # several tiers: the wearer's is the one named after them
+            wearer = f"{name.group(1)}_{name.group(2)}"
+            speaking = [t for t in speaking if t.name == wearer or t.name.endswith(f"_{wearer}")]
+            if len(speaking) != 1:
+                raise ValueError(f"several tiers with speech and not exactly one named after {wearer}")
+        if not speaking:
+            raise ValueError("the TextGrid has no speech interval")
+        common = {
+            "speaker": vocab.speaker("alimeeting", name.group(2)),
+            "gender": vocab.gender(name.group(1)),
+            "speaking_style": "conversational",
+            "device": NEAR_DEVICE,
+            "language": "Mandarin Chinese",
+            "language_code": "cmn",
+        }
+        out = []
+        for index, (start, end, text) in enumerate(speaking[0].spans):
+            words = said(text)
+            if words and end > start:
+                window = [[round(start, 3), round(end, 3)]]
+                out.append((index, compact({**common, "segments": json.dumps(window), "transcript": words})))
+        return out

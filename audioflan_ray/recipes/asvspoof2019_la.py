@@ -58,6 +58,17 @@ class ASVspoof2019LA(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 124
+    license = "ODC-By-1.0"
+    citation = r"""@article{wang2020asvspoof2019,
+  title = {{ASVspoof} 2019: A large-scale public database of synthesized, converted and replayed speech},
+  author = {Wang, Xin and Yamagishi, Junichi and Todisco, Massimiliano and Delgado, H{\'e}ctor and Nautsch, Andreas
+    and Evans, Nicholas and Sahidullah, Md and Vestman, Ville and Kinnunen, Tomi and Lee, Kong Aik and others},
+  journal = {Computer Speech \& Language},
+  volume = {64},
+  pages = {101114},
+  year = {2020},
+  doi = {10.1016/j.csl.2020.101114}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset({"spoof", "attack", "vocoder", "speaker", "gender", "language", "language_code"})
 

@@ -44,6 +44,17 @@ class _ASVspoof2021(Recipe):
     columns: ClassVar[int]
     domain = "speech"
     source = ["studio"]
+    license = "ODC-By-1.0"
+    citation = r"""@article{liu2023asvspoof2021,
+  title = {{ASVspoof} 2021: Towards Spoofed and Deepfake Speech Detection in the Wild},
+  author = {Liu, Xuechen and Wang, Xin and Sahidullah, Md and Patino, Jose and Delgado, H{\'e}ctor and Kinnunen, Tomi
+    and Todisco, Massimiliano and Yamagishi, Junichi and Evans, Nicholas and Nautsch, Andreas and Lee, Kong Aik},
+  journal = {IEEE/ACM Transactions on Audio, Speech, and Language Processing},
+  volume = {31},
+  pages = {2507--2522},
+  year = {2023},
+  doi = {10.1109/TASLP.2023.3285283}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset({"spoof", "attack", "vocoder", "speaker", "language", "language_code"})
 

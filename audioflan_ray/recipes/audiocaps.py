@@ -38,6 +38,16 @@ class AudioCaps(Recipe):
     domain = "audio"
     source = ["youtube"]
     number = 183
+    license = "MIT (captions); audio under YouTube's terms"
+    citation = r"""@inproceedings{kim2019audiocaps,
+  title = {{AudioCaps}: Generating Captions for Audios in The Wild},
+  author = {Kim, Chris Dongjoo and Kim, Byeongchang and Lee, Hyunmin and Kim, Gunhee},
+  booktitle = {Proceedings of the 2019 Conference of the North {American} Chapter of the Association for Computational
+    Linguistics: Human Language Technologies (NAACL-HLT)},
+  pages = {119--132},
+  year = {2019},
+  doi = {10.18653/v1/N19-1011}
+}"""
     provides = frozenset({"caption"})
 
     def _index_dir(self) -> str | None:

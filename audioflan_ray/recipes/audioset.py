@@ -80,6 +80,16 @@ class AudioSet(Recipe):
     domain = "audio"
     source = ["youtube"]
     number = 180
+    license = "CC-BY-4.0 (labels); audio under YouTube's terms"
+    citation = r"""@inproceedings{gemmeke2017audioset,
+  title = {Audio Set: An ontology and human-labeled dataset for audio events},
+  author = {Gemmeke, Jort F. and Ellis, Daniel P. W. and Freedman, Dylan and Jansen, Aren and Lawrence, Wade and
+    Moore, R. Channing and Plakal, Manoj and Ritter, Marvin},
+  booktitle = {IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)},
+  pages = {776--780},
+  year = {2017},
+  doi = {10.1109/ICASSP.2017.7952261}
+}"""
     provides = frozenset({"labels", "label", "events", "content_class"})
 
     def check_layout(self) -> list[str]:

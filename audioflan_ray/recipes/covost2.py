@@ -40,6 +40,15 @@ class CoVoST2(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 102
+    license = "CC0-1.0"
+    citation = r"""@inproceedings{wang2021covost2,
+  title = {{CoVoST} 2 and Massively Multilingual Speech Translation},
+  author = {Wang, Changhan and Wu, Anne and Gu, Jiatao and Pino, Juan},
+  booktitle = {Proc. Interspeech 2021},
+  pages = {2247--2251},
+  year = {2021},
+  doi = {10.21437/Interspeech.2021-2027}
+}"""
     provides = frozenset({"translation", "translation_language", "language", "language_code"})
 
     @cached_property

@@ -62,7 +62,13 @@ class CSD(Recipe):
     domain = "music"
     source = ["studio"]
     number = 161
-    licence = "CC BY-NC-SA 4.0 (non-commercial)"
+    license = "CC-BY-NC-SA-4.0"
+    citation = r"""@inproceedings{choi2020csd,
+  title = {Children's Song Dataset for Singing Voice Research},
+  author = {Choi, Soonbeom and Kim, Wonil and Park, Saebyul and Yong, Sangeon and Nam, Juhan},
+  booktitle = {Late-Breaking Demo of the 21st International Society for Music Information Retrieval Conference (ISMIR)},
+  year = {2020}
+}"""
     provides = frozenset({"lyrics", "notes", "beat_pitches", "language", "genre"})
     values = {"genre": frozenset({"children's music"}), "language": frozenset(_LANGUAGES.values())}
 

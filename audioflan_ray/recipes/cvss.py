@@ -44,6 +44,14 @@ class CVSS(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 103
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{jia2022cvss,
+  title = {{CVSS} Corpus and Massively Multilingual Speech-to-Speech Translation},
+  author = {Jia, Ye and Tadmor Ramanovich, Michelle and Wang, Quan and Zen, Heiga},
+  booktitle = {Proceedings of the Thirteenth Language Resources and Evaluation Conference (LREC)},
+  pages = {6691--6703},
+  year = {2022}
+}"""
     provides = frozenset({"translation", "translation_language", "language", "language_code", "parallel_id"})
 
     @cached_property

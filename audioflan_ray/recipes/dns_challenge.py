@@ -95,6 +95,18 @@ class DNSChallenge(_DNS):
     domain = "speech"
     source = ["audiobook"]
     number = 129
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{reddy2020dns,
+  title = {The {INTERSPEECH} 2020 Deep Noise Suppression Challenge: Datasets, Subjective Testing Framework, and
+    Challenge Results},
+  author = {Reddy, Chandan K. A. and Gopal, Vishak and Cutler, Ross and Beyrami, Ebrahim and Cheng, Roger and Dubey,
+    Harishchandra and Matusevych, Sergiy and Aichner, Robert and Aazami, Ashkan and Braun, Sebastian and Rana, Puneet
+    and Srinivasan, Sriram and Gehrke, Johannes},
+  booktitle = {Proc. Interspeech 2020},
+  pages = {2492--2496},
+  year = {2020},
+  doi = {10.21437/Interspeech.2020-3038}
+}"""
     provides = frozenset({"speaker", "language", "language_code", "speaking_style", "target_audio"})
 
     def _clean_dirs(self) -> list[str]:
@@ -185,6 +197,18 @@ class DNSNoise(_DNS):
     domain = "audio"
     source = ["youtube", "freesound"]
     number = 130
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{reddy2020dns,
+  title = {The {INTERSPEECH} 2020 Deep Noise Suppression Challenge: Datasets, Subjective Testing Framework, and
+    Challenge Results},
+  author = {Reddy, Chandan K. A. and Gopal, Vishak and Cutler, Ross and Beyrami, Ebrahim and Cheng, Roger and Dubey,
+    Harishchandra and Matusevych, Sergiy and Aichner, Robert and Aazami, Ashkan and Braun, Sebastian and Rana, Puneet
+    and Srinivasan, Sriram and Gehrke, Johannes},
+  booktitle = {Proc. Interspeech 2020},
+  pages = {2492--2496},
+  year = {2020},
+  doi = {10.21437/Interspeech.2020-3038}
+}"""
     provides = frozenset({"label"})
 
     def check_layout(self) -> list[str]:

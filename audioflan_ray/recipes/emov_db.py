@@ -43,6 +43,13 @@ class EmoVDB(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 106
+    license = "EmoV-DB licence (non-commercial use only)"
+    citation = r"""@article{adigwe2018emovdb,
+  title = {The Emotional Voices Database: Towards Controlling the Emotion Dimension in Voice Generation Systems},
+  author = {Adigwe, Adaeze and Tits, No{\'e} and El Haddad, Kevin and Ostadabbas, Sarah and Dutoit, Thierry},
+  journal = {arXiv preprint arXiv:1806.09514},
+  year = {2018}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "emotion", "speaker", "gender", "language", "language_code", "parallel_id"})
 

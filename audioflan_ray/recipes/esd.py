@@ -61,6 +61,15 @@ class ESD(Recipe):
     domain = "speech"
     source = ["studio"]
     number = 105
+    license = "ESD licence (research use only, non-commercial)"
+    citation = r"""@inproceedings{zhou2021esd,
+  title = {Seen and Unseen Emotional Style Transfer for Voice Conversion with a New Emotional Speech Dataset},
+  author = {Zhou, Kun and Sisman, Berrak and Liu, Rui and Li, Haizhou},
+  booktitle = {IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)},
+  pages = {920--924},
+  year = {2021},
+  doi = {10.1109/ICASSP39728.2021.9413391}
+}"""
     provides = frozenset({"transcript", "emotion", "speaker", "gender", "language", "parallel_id"})
 
     @cached_property

@@ -38,6 +38,16 @@ class Fleurs(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 101
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{conneau2023fleurs,
+  title = {{FLEURS}: Few-Shot Learning Evaluation of Universal Representations of Speech},
+  author = {Conneau, Alexis and Ma, Min and Khanuja, Simran and Zhang, Yu and Axelrod, Vera and Dalmia, Siddharth and
+    Riesa, Jason and Rivera, Clara and Bapna, Ankur},
+  booktitle = {IEEE Spoken Language Technology Workshop (SLT)},
+  pages = {798--805},
+  year = {2023},
+  doi = {10.1109/SLT54892.2023.10023141}
+}"""
     provides = frozenset(
         {
             "transcript",

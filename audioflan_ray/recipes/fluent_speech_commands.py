@@ -36,6 +36,15 @@ class FluentSpeechCommands(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 104
+    license = "Fluent Speech Commands Public License (academic research only, non-commercial)"
+    citation = r"""@inproceedings{lugosch2019fsc,
+  title = {Speech Model Pre-training for End-to-End Spoken Language Understanding},
+  author = {Lugosch, Loren and Ravanelli, Mirco and Ignoto, Patrick and Tomar, Vikrant Singh and Bengio, Yoshua},
+  booktitle = {Proc. Interspeech 2019},
+  pages = {814--818},
+  year = {2019},
+  doi = {10.21437/Interspeech.2019-2396}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "intent", "speaker", "gender", "language", "language_code"})
 

@@ -58,6 +58,13 @@ class FMA(Recipe):
     domain = "music"
     source = ["freemusicarchive"]
     number = 141
+    license = "CC-BY-4.0 (metadata); each track under its artist's Creative Commons licence, some non-commercial"
+    citation = r"""@inproceedings{defferrard2017fma,
+  title = {{FMA}: A Dataset for Music Analysis},
+  author = {Defferrard, Micha{\"e}l and Benzi, Kirell and Vandergheynst, Pierre and Bresson, Xavier},
+  booktitle = {Proceedings of the 18th International Society for Music Information Retrieval Conference (ISMIR)},
+  year = {2017}
+}"""
     provides = frozenset({"artist", "genre"})
 
     def _archive(self) -> str | None:

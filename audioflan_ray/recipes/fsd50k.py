@@ -43,6 +43,19 @@ class FSD50K(Recipe):
     domain = "audio"
     source = ["freesound"]
     number = 184
+    license = (
+        "CC-BY-4.0 (dataset); each clip under its Freesound licence (CC0, CC-BY, CC-BY-NC, Sampling+), "
+        "some non-commercial"
+    )
+    citation = r"""@article{fonseca2022fsd50k,
+  title = {{FSD50K}: An Open Dataset of Human-Labeled Sound Events},
+  author = {Fonseca, Eduardo and Favory, Xavier and Pons, Jordi and Font, Frederic and Serra, Xavier},
+  journal = {IEEE/ACM Transactions on Audio, Speech, and Language Processing},
+  volume = {30},
+  pages = {829--852},
+  year = {2022},
+  doi = {10.1109/TASLP.2021.3133208}
+}"""
     provides = frozenset({"label", "labels"})
 
     def check_layout(self) -> list[str]:

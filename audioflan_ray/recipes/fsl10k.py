@@ -94,7 +94,14 @@ class FSL10K(Recipe):
     domain = "music"
     source = ["freesound"]
     number = 166
-    licence = "per loop: CC0 / CC BY / CC BY-NC (Freesound)"
+    license = "each loop under its Freesound licence (CC0, CC-BY, CC-BY-NC), some non-commercial"
+    citation = r"""@inproceedings{ramires2020fsl10k,
+  title = {The {Freesound} Loop Dataset and Annotation Tool},
+  author = {Ramires, Ant{\'o}nio and Font, Frederic and Bogdanov, Dmitry and Smith, Jordan B. L. and Yang, Yi-Hsuan
+    and Ching, Joann and Chen, Bo-Yu and Wu, Yueh-Kao and Hsu, Wei-Han and Serra, Xavier},
+  booktitle = {Proceedings of the 21st International Society for Music Information Retrieval Conference (ISMIR)},
+  year = {2020}
+}"""
     provides = frozenset({"tempo", "key", "genre", "caption"})
 
     def check_layout(self) -> list[str]:

@@ -49,6 +49,16 @@ class GiantStepsKey(Recipe):
     domain = "music"
     source = ["beatport"]
     number = 142
+    license = "CC-BY-SA-4.0 (annotations); audio: Beatport previews, research use only"
+    citation = r"""@inproceedings{knees2015giantsteps,
+  title = {Two Data Sets for Tempo Estimation and Key Detection in Electronic Dance Music Annotated from User
+    Corrections},
+  author = {Knees, Peter and Faraldo, {\'A}ngel and Herrera, Perfecto and Vogl, Richard and B{\"o}ck, Sebastian and
+    H{\"o}rschl{\"a}ger, Florian and Le Goff, Mickael},
+  booktitle = {Proceedings of the 16th International Society for Music Information Retrieval Conference (ISMIR)},
+  pages = {364--370},
+  year = {2015}
+}"""
     provides = frozenset({"key", "genre", "artist"})
 
     def check_layout(self) -> list[str]:

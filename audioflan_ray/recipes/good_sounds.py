@@ -2,7 +2,7 @@
 
 - Source: https://www.upf.edu/web/mtg/good-sounds (Romani Picas et al., 2015); audio https://zenodo.org/record/820937
   (``good-sounds.zip``), database as JSON https://zenodo.org/record/4588740 (``sounds.json``, ``takes.json``,
-  ``packs.json``, ``ratings.json``). Creative Commons Attribution, per sound.
+  ``packs.json``, ``ratings.json``). CC BY-SA 4.0 (as mirdata's loader lists it).
 - Native layout: the four JSON files (each an object keyed by id) beside the unzipped ``good-sounds/`` folder, whose
   ``sound_files/<pack name>/<microphone>/<NNNN>.wav`` each take's ``filename`` names (relative to ``good-sounds/``).
   A sound (``instrument``, ``note``, ``octave``, ``dynamics``, ``player``, ``klass``, ``pack_id``...) has one take per
@@ -41,6 +41,14 @@ class GoodSounds(Recipe):
     domain = "music"
     source = ["studio"]
     number = 146
+    license = "CC-BY-SA-4.0"
+    citation = r"""@inproceedings{romanipicas2015goodsounds,
+  title = {A Real-Time System for Measuring Sound Goodness in Instrumental Sounds},
+  author = {Romani Picas, Oriol and Parra Rodriguez, Hector and Dabiri, Dara and Tokuda, Hiroshi and Hariya, Wataru
+    and Oishi, Koji and Serra, Xavier},
+  booktitle = {Audio Engineering Society Convention 138},
+  year = {2015}
+}"""
     provides = frozenset({"instrument", "pitch", "qualities"})
 
     def check_layout(self) -> list[str]:

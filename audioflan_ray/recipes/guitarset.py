@@ -105,7 +105,13 @@ class GuitarSet(Recipe):
     domain = "music"
     source = ["studio"]
     number = 160
-    licence = "CC BY 4.0"
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{xi2018guitarset,
+  title = {{GuitarSet}: A Dataset for Guitar Transcription},
+  author = {Xi, Qingyang and Bittner, Rachel M. and Pauwels, Johan and Ye, Xuzhou and Bello, Juan Pablo},
+  booktitle = {Proceedings of the 19th International Society for Music Information Retrieval Conference (ISMIR)},
+  year = {2018}
+}"""
     provides = frozenset({"beats", "tempo", "key", "chords", "progression", "genre"})
 
     def _audio_kind(self) -> tuple[str, str]:

@@ -50,6 +50,15 @@ class HiFiTTS(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 107
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{bakhturina2021hifitts,
+  title = {{Hi-Fi} Multi-Speaker {English} {TTS} Dataset},
+  author = {Bakhturina, Evelina and Lavrukhin, Vitaly and Ginsburg, Boris and Zhang, Yang},
+  booktitle = {Proc. Interspeech 2021},
+  year = {2021},
+  eprint = {2104.01497},
+  archivePrefix = {arXiv}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "raw_transcript", "speaker", "gender", "language", "language_code"})
 

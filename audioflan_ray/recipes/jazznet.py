@@ -1,7 +1,7 @@
 """jazznet — 162,520 synthesized piano patterns (chords, arpeggios, scales, chord progressions) in all keys.
 
 - Source: https://github.com/tosiron/jazznet (Adegbija, ICASSP 2023), data https://zenodo.org/record/7192653; the
-  repository is MIT-licensed, the data's licence is the one the Zenodo record states (unchecked). The audio is
+  dataset is CC BY-NC-SA 4.0 (**non-commercial**; the README's licence section), the repository's code MIT. The audio is
   rendered from MIDI with TiMidity (``download/convertMidiToWav.py``: 16 kHz WAV).
 - Native layout: ``metadata/{full,large,medium,small}.csv`` (``metadata.tar.gz``; comma-separated, CRLF, header
   ``id,name,type,mode,octave,inversion,split``; ``type`` chord / arpeggio / scale / progression; ``mode`` the
@@ -43,6 +43,15 @@ class JazzNet(Recipe):
     domain = "music"
     source = ["synthetic"]
     number = 147
+    license = "CC-BY-NC-SA-4.0"
+    citation = r"""@inproceedings{adegbija2023jazznet,
+  title = {jazznet: A Dataset of Fundamental Piano Patterns for Music Audio Machine Learning Research},
+  author = {Adegbija, Tosiron},
+  booktitle = {IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)},
+  year = {2023},
+  eprint = {2302.08632},
+  archivePrefix = {arXiv}
+}"""
     provides = frozenset({"scale", "progression", "instrument"})
     values = {"instrument": frozenset({"piano"})}
 

@@ -48,6 +48,15 @@ class KeSpeech(Recipe):
     domain = "speech"
     source = ["crowdsourced"]
     number = 120
+    license = "KeSpeech dataset licence (non-commercial research only)"
+    citation = r"""@inproceedings{tang2021kespeech,
+  title = {{KeSpeech}: An Open Source Speech Dataset of {Mandarin} and Its Eight Subdialects},
+  author = {Tang, Zhiyuan and Wang, Dong and Xu, Yanguang and Sun, Jianwei and Lei, Xiaoning and Zhao, Shuaijiang and
+    Wen, Cheng and Tan, Xingjun and Xie, Chuandong and Zhou, Shuran and Yan, Rui and Lv, Chenjia and Han, Yang and
+    Zou, Wei and Li, Xiangang},
+  booktitle = {Proceedings of the Neural Information Processing Systems Track on Datasets and Benchmarks},
+  year = {2021}
+}"""
     values = {"language": frozenset({"Mandarin Chinese"})}
     provides = frozenset(
         {

@@ -48,6 +48,13 @@ class LibriMix(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 128
+    license = "LibriSpeech speech CC-BY-4.0; WHAM! noise CC-BY-NC-4.0 (noisy mixtures are non-commercial)"
+    citation = r"""@article{cosentino2020librimix,
+  title = {{LibriMix}: An Open-Source Dataset for Generalizable Speech Separation},
+  author = {Cosentino, Joris and Pariente, Manuel and Cornell, Samuele and Deleforge, Antoine and Vincent, Emmanuel},
+  journal = {arXiv preprint arXiv:2005.11262},
+  year = {2020}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset({"target_audio", "speaker", "language", "language_code"})
 

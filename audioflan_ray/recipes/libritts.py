@@ -64,6 +64,16 @@ class LibriTTS(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 13
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{koizumi2023librittsr,
+  title = {{LibriTTS-R}: A Restored Multi-Speaker Text-to-Speech Corpus},
+  author = {Koizumi, Yuma and Zen, Heiga and Karita, Shigeki and Ding, Yifan and Yatabe, Kohei and Morioka, Nobuyuki
+    and Bacchiani, Michiel and Zhang, Yu and Han, Wei and Bapna, Ankur},
+  booktitle = {Proc. Interspeech 2023},
+  year = {2023},
+  eprint = {2305.18802},
+  archivePrefix = {arXiv}
+}"""
     values = {"language": frozenset({"English"})}
     provides = frozenset({"transcript", "raw_transcript", "speaker", "gender", "chapter", "language", "language_code"})
 

@@ -51,6 +51,14 @@ def pick(candidates: list[str], key: str) -> str:
 class LibriTTSP(LibriTTS):
     name = "libritts_p"
     number = 108
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{kawamura2024librittsp,
+  title = {{LibriTTS-P}: A Corpus with Speaking Style and Speaker Identity Prompts for Text-to-Speech and Style
+    Captioning},
+  author = {Kawamura, Masaya and Yamamoto, Ryuichi and Shirahata, Yuma and Hasumi, Takuya and Tachibana, Kentaro},
+  booktitle = {Proc. Interspeech 2024},
+  year = {2024}
+}"""
     values: ClassVar[dict[str, frozenset[str]]] = {}
     provides = frozenset({"caption", "transcript"})
 

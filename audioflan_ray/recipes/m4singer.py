@@ -67,7 +67,14 @@ class M4Singer(Recipe):
     domain = "music"
     source = ["studio"]
     number = 8  # Audio-FLAN's own: music/08_m4singer/
-    licence = "CC BY-NC-SA 4.0 (non-commercial)"
+    license = "CC-BY-NC-SA-4.0"
+    citation = r"""@inproceedings{zhang2022m4singer,
+  title = {{M4Singer}: A Multi-Style, Multi-Singer and Musical Score Provided {Mandarin} Singing Corpus},
+  author = {Zhang, Lichao and Li, Ruiqi and Wang, Shoutong and Deng, Liqun and Liu, Jinglin and Ren, Yi and He,
+    Jinzheng and Huang, Rongjie and Zhu, Jieming and Chen, Xiao and Zhao, Zhou},
+  booktitle = {Advances in Neural Information Processing Systems (NeurIPS), Datasets and Benchmarks Track},
+  year = {2022}
+}"""
     provides = frozenset({"lyrics", "notes", "speaker", "gender", "language"})
     values = {"language": frozenset({"Mandarin Chinese"})}
 

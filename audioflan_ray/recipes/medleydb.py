@@ -58,6 +58,14 @@ class MedleyDB(Recipe):
     domain = "music"
     source = ["studio"]
     number = 143
+    license = "CC-BY-NC-SA-4.0"
+    citation = r"""@inproceedings{bittner2014medleydb,
+  title = {{MedleyDB}: A Multitrack Dataset for Annotation-Intensive {MIR} Research},
+  author = {Bittner, Rachel M. and Salamon, Justin and Tierney, Mike and Mauch, Matthias and Cannam, Chris and Bello,
+    Juan Pablo},
+  booktitle = {Proceedings of the 15th International Society for Music Information Retrieval Conference (ISMIR)},
+  year = {2014}
+}"""
     provides = frozenset({"melody", "genre", "artist", "instrument", "stems", "target_audio"})
 
     def check_layout(self) -> list[str]:

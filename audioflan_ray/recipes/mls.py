@@ -42,6 +42,15 @@ class MLS(Recipe):
     domain = "speech"
     source = ["audiobook"]
     number = 100
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{pratap2020mls,
+  title = {{MLS}: A Large-Scale Multilingual Dataset for Speech Research},
+  author = {Pratap, Vineel and Xu, Qiantong and Sriram, Anuroop and Synnaeve, Gabriel and Collobert, Ronan},
+  booktitle = {Proc. Interspeech 2020},
+  pages = {2757--2761},
+  year = {2020},
+  doi = {10.21437/Interspeech.2020-2826}
+}"""
     provides = frozenset({"transcript", "speaker", "gender", "language"})
 
     @cached_property

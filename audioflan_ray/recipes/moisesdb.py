@@ -2,7 +2,9 @@
 drums, guitars, keys... down to single instruments), 44.1 kHz; about 14 hours.
 
 - Source: https://music.ai/research/ and https://github.com/moises-ai/moises-db (Pereira et al., 2023,
-  arXiv:2307.15913), CC BY-NC-SA 4.0 (non-commercial).
+  arXiv:2307.15913), under the Non-Commercial Research Community License (NC-RCL, the repository's README):
+  **non-commercial** research use, redistribution only through authorized platforms, no derivative works, no voice
+  cloning from its vocal stems.
 - Native layout: ``moisesdb_v0.1/<song uuid>/data.json`` and ``moisesdb_v0.1/<song uuid>/<stemName>/<source
   uuid>.<extension>`` (the root may hold the ``moisesdb_v0.1`` folder or be it). ``data.json``: ``artist``, ``song``,
   ``genre`` and ``stems``, a list of ``{stemName, tracks: [{id, extension, trackType, has_bleed}]}``: a stem
@@ -55,7 +57,15 @@ class MoisesDB(Recipe):
     domain = "music"
     source = ["studio"]
     number = 169
-    licence = "CC BY-NC-SA 4.0 (non-commercial)"
+    license = "Non-Commercial Research Community License (NC-RCL)"
+    citation = r"""@misc{pereira2023moisesdb,
+  title = {{MoisesDB}: A dataset for source separation beyond 4-stems},
+  author = {Pereira, Igor and Ara{\'u}jo, Felipe and Korzeniowski, Filip and Vogl, Richard},
+  year = {2023},
+  eprint = {2307.15913},
+  archivePrefix = {arXiv},
+  primaryClass = {cs.SD}
+}"""
     provides = frozenset({"instrument", "instrument_family", "stems"})
 
     def _songs(self) -> list[str]:

@@ -44,6 +44,14 @@ class MTGJamendo(Recipe):
     domain = "music"
     source = ["jamendo"]
     number = 140
+    license = "CC-BY-NC-SA-4.0 (metadata); each track under its Creative Commons licence, some non-commercial"
+    citation = r"""@inproceedings{bogdanov2019mtgjamendo,
+  title = {The {MTG-Jamendo} Dataset for Automatic Music Tagging},
+  author = {Bogdanov, Dmitry and Won, Minz and Tovstogan, Philip and Porter, Alastair and Serra, Xavier},
+  booktitle = {Machine Learning for Music Discovery Workshop, International Conference on Machine Learning (ICML)},
+  year = {2019},
+  url = {http://hdl.handle.net/10230/42015}
+}"""
     provides = frozenset({"tags", "genre", "instrument", "emotion", "artist"})
 
     def _split_dir(self) -> str:

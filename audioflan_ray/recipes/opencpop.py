@@ -54,7 +54,16 @@ class Opencpop(Recipe):
     domain = "music"
     source = ["studio"]
     number = 163
-    licence = "CC BY-NC-ND 4.0 (non-commercial)"
+    license = "CC-BY-NC-ND-4.0"
+    citation = r"""@inproceedings{wang2022opencpop,
+  title = {Opencpop: A High-Quality Open Source {Chinese} Popular Song Corpus for Singing Voice Synthesis},
+  author = {Wang, Yu and Wang, Xinsheng and Zhu, Pengcheng and Wu, Jie and Li, Hanzhao and Xue, Heyang and Zhang,
+    Yongmao and Xie, Lei and Bi, Mengxiao},
+  booktitle = {Proc. Interspeech 2022},
+  year = {2022},
+  eprint = {2201.07429},
+  archivePrefix = {arXiv}
+}"""
     provides = frozenset({"lyrics", "notes", "language"})
     values = {"language": frozenset({"Mandarin Chinese"})}
 

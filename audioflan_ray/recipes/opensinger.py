@@ -2,7 +2,7 @@
 utterances with their lyrics.
 
 - Source: https://multi-singer.github.io/ (Huang et al., ACM MM 2021, "Multi-Singer"), download by Google Drive.
-  Licence CC BY-NC-SA (non-commercial).
+  Licence CC BY-NC-SA 2.0 (non-commercial; the README links the 2.0 legal code).
 - Native layout: ``{ManRaw,WomanRaw}/<singer>_<song>/<singer>_<song>_<n>.{wav,txt,lab}``: ``<singer>`` is a number
   counted separately in each folder (``ManRaw/0_...`` and ``WomanRaw/0_...`` are two people), ``<song>`` the song
   title in Chinese, ``<n>`` the utterance index. Each utterance has a ``.txt`` and a ``.lab`` transcript; which of
@@ -38,7 +38,14 @@ class OpenSinger(Recipe):
     domain = "music"
     source = ["studio"]
     number = 164
-    licence = "CC BY-NC-SA (non-commercial)"
+    license = "CC-BY-NC-SA-2.0"
+    citation = r"""@inproceedings{huang2021multisinger,
+  title = {Multi-Singer: Fast Multi-Singer Singing Voice Vocoder With A Large-Scale Corpus},
+  author = {Huang, Rongjie and Chen, Feiyang and Ren, Yi and Liu, Jinglin and Cui, Chenye and Zhao, Zhou},
+  booktitle = {Proceedings of the 29th ACM International Conference on Multimedia},
+  pages = {3945--3954},
+  year = {2021}
+}"""
     provides = frozenset({"lyrics", "speaker", "gender", "language"})
     values = {"language": frozenset({"Mandarin Chinese"})}
 

@@ -108,7 +108,15 @@ class _Saraga(Recipe):
     # Live concert recordings, most of them from the Dunya (CompMusic) collection.
     source = ["concert"]
     provides = frozenset({"genre", "caption", "artist", "tempo"})
-    licence = "CC BY-NC-SA 4.0 (non-commercial)"
+    license = "CC-BY-NC-SA-4.0"
+    citation = r"""@dataset{bozkurt2018saraga,
+  title = {Saraga: research datasets of {Indian} Art Music},
+  author = {Bozkurt, Baris and Srinivasamurthy, Ajay and Gulati, Sankalp and Serra, Xavier},
+  publisher = {Zenodo},
+  version = {1.5},
+  year = {2018},
+  doi = {10.5281/zenodo.4301737}
+}"""
     tradition: ClassVar[str]
 
     @property

@@ -57,6 +57,14 @@ class TAU2022(Recipe):
     domain = "audio"
     source = ["field recording"]
     number = 177
+    license = "Tampere University licence (academic research only, non-commercial)"
+    citation = r"""@misc{heittola2022tau,
+  title = {{TAU} Urban Acoustic Scenes 2022 Mobile, Development dataset},
+  author = {Heittola, Toni and Mesaros, Annamaria and Virtanen, Tuomas},
+  publisher = {Zenodo},
+  year = {2022},
+  doi = {10.5281/zenodo.6337421}
+}"""
     provides = frozenset({"scene", "device"})
 
     def _base(self) -> str | None:

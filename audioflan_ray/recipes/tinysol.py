@@ -39,6 +39,15 @@ class TinySOL(Recipe):
     domain = "music"
     source = ["studio"]
     number = 145
+    license = "CC-BY-4.0"
+    citation = r"""@misc{cella2020tinysol,
+  title = {{TinySOL}: an audio dataset of isolated musical notes},
+  author = {Cella, Carmine Emanuele and Ghisi, Daniele and Lostanlen, Vincent and L{\'e}vy, Fabien and Fineberg,
+    Joshua and Maresz, Yan},
+  publisher = {Zenodo},
+  year = {2020},
+  doi = {10.5281/zenodo.3685367}
+}"""
     provides = frozenset({"instrument", "instrument_family", "technique", "pitch", "fold"})
 
     def _csv(self) -> str | None:

@@ -38,6 +38,15 @@ class VGGSound(Recipe):
     domain = "audio"
     source = ["youtube"]
     number = 181
+    license = "CC-BY-4.0 (index); audio under YouTube's terms"
+    citation = r"""@inproceedings{chen2020vggsound,
+  title = {{VGGSound}: A Large-Scale Audio-Visual Dataset},
+  author = {Chen, Honglie and Xie, Weidi and Vedaldi, Andrea and Zisserman, Andrew},
+  booktitle = {IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)},
+  pages = {721--725},
+  year = {2020},
+  doi = {10.1109/ICASSP40776.2020.9053174}
+}"""
     provides = frozenset({"label"})
 
     def check_layout(self) -> list[str]:

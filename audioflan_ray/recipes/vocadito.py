@@ -57,7 +57,15 @@ class Vocadito(Recipe):
     # Recorded by the singers themselves on phones and home set-ups.
     source = ["crowdsourced"]
     number = 162
-    licence = "CC BY 4.0"
+    license = "CC-BY-4.0"
+    citation = r"""@misc{bittner2021vocadito,
+  title = {vocadito: A dataset of solo vocals with $f_0$, note, and lyric annotations},
+  author = {Bittner, Rachel M. and Pasalo, Katherine and Bosch, Juan Jos{\'e} and Meseguer-Brocal, Gabriel and
+    Rubinstein, David},
+  year = {2021},
+  eprint = {2110.05580},
+  archivePrefix = {arXiv}
+}"""
     provides = frozenset({"lyrics", "notes", "speaker", "language"})
 
     def _annotator(self) -> str:

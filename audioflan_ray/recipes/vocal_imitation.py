@@ -71,6 +71,13 @@ class VocalImitation(Recipe):
     domain = "audio"
     source = ["crowdsourced", "freesound"]
     number = 185
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{kim2018vocalimitation,
+  title = {Vocal Imitation Set: a dataset of vocally imitated sound events using the {AudioSet} ontology},
+  author = {Kim, Bongjun and Ghei, Madhav and Pardo, Bryan and Duan, Zhiyao},
+  booktitle = {Proceedings of the Detection and Classification of Acoustic Scenes and Events Workshop (DCASE)},
+  year = {2018}
+}"""
     provides = frozenset({"imitated", "speaker", "label", "labels"})
 
     def check_layout(self) -> list[str]:

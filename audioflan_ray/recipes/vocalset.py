@@ -36,6 +36,13 @@ class VocalSet(Recipe):
     domain = "music"
     source = ["studio"]
     number = 144
+    license = "CC-BY-4.0"
+    citation = r"""@inproceedings{wilkins2018vocalset,
+  title = {{VocalSet}: A Singing Voice Dataset},
+  author = {Wilkins, Julia and Seetharaman, Prem and Wahl, Alison and Pardo, Bryan},
+  booktitle = {Proceedings of the 19th International Society for Music Information Retrieval Conference (ISMIR)},
+  year = {2018}
+}"""
     provides = frozenset({"technique", "speaker", "gender", "instrument"})
     values = {"instrument": frozenset({"voice"})}
 

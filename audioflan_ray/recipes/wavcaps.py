@@ -51,6 +51,15 @@ class WavCaps(Recipe):
     domain = "audio"
     source = ["freesound", "bbc", "soundbible", "youtube"]
     number = 182
+    license = "WavCaps licence (academic use only, non-commercial); each clip keeps its source's terms"
+    citation = r"""@article{mei2024wavcaps,
+  title = {{WavCaps}: A {ChatGPT}-Assisted Weakly-Labelled Audio Captioning Dataset for Audio-Language Multimodal
+    Research},
+  author = {Mei, Xinhao and Meng, Chutong and Liu, Haohe and Kong, Qiuqiang and Ko, Tom and Zhao, Chengqi and
+    Plumbley, Mark D. and Zou, Yuexian and Wang, Wenwu},
+  journal = {IEEE/ACM Transactions on Audio, Speech, and Language Processing},
+  year = {2024}
+}"""
     provides = frozenset({"caption"})
 
     def _json_files(self) -> dict[str, list[str]]:

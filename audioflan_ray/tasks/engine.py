@@ -114,6 +114,7 @@ class Template:
     tests: tuple[dict[str, Any], ...]
     path: str
     accepts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rejects: dict[str, tuple[str, ...]] = field(default_factory=dict)  # values a required field must not take
     feeds_from: tuple[str, ...] = ()
     partners: tuple[PartnerSpec, ...] = ()
     build: str | None = None
@@ -161,9 +162,17 @@ class Template:
         missing = [f for f in self.requires if meta.get(f) in (None, "")]
         if missing:
             return ",".join(missing)
+        return self.refuses(meta)
+
+    def refuses(self, meta: dict[str, Any]) -> str | None:
+        """Why ``meta``'s values break the ``accepts`` / ``rejects`` rules (None when they keep them); a field the
+        meta lacks breaks no rule. The rules hold for this recording and for its partners from the same dataset."""
         for f, allowed in self.accepts.items():
-            if str(meta.get(f)) not in allowed:
+            if meta.get(f) not in (None, "") and str(meta.get(f)) not in allowed:
                 return f"{f} not in {list(allowed)}"
+        for f, refused in self.rejects.items():
+            if str(meta.get(f)) in refused:
+                return f"{f} is {meta.get(f)}"
         return None
 
     def render(self, key: str, audio_ids: str | dict[str, str], meta: dict[str, Any]) -> dict[str, str]:
@@ -294,6 +303,7 @@ ALLOWED_KEYS = {
     "code",
     "requires",
     "accepts",
+    "rejects",
     "feeds_from",
     "audio",
     "partners",
@@ -383,6 +393,11 @@ def load_template(path: Path) -> Template:
         problems.append(f"{path.name}: accepts must map a field to a list of values")
         accepts = {}
     problems += [f"{path.name}: accepts unknown metadata field {f!r}" for f in accepts if f not in requires]
+    rejects = data.get("rejects") or {}
+    if not isinstance(rejects, dict) or not all(isinstance(v, list) for v in rejects.values()):
+        problems.append(f"{path.name}: rejects must map a field to a list of values")
+        rejects = {}
+    problems += [f"{path.name}: rejects unknown metadata field {f!r}" for f in rejects if f not in requires]
     feeds_from = data.get("feeds_from") or ([info.domain] if info else [])
     if not isinstance(feeds_from, list) or not set(feeds_from) <= set(DOMAINS):
         problems.append(f"{path.name}: feeds_from must list domains of {DOMAINS}")
@@ -533,6 +548,7 @@ def load_template(path: Path) -> Template:
         tests=tuple(tests),
         path=str(path),
         accepts={k: tuple(str(x) for x in v) for k, v in accepts.items()},
+        rejects={k: tuple(str(x) for x in v) for k, v in rejects.items()},
         feeds_from=tuple(feeds_from),
         partners=partners,
         build=build_name,

@@ -145,3 +145,27 @@ def test_malformed_template_reports_every_problem(tmp_path: Path) -> None:
         "meaning must list",
     ):
         assert fragment in msg, fragment
+
+
+def test_rejects_keeps_the_singing_voice_out_of_instrumental_technique_tasks(tmp_path: Path) -> None:
+    from audioflan_ray.pipeline.scan import cannot_feed
+
+    for minor in ("Instrumental Technique Classification", "Instrumental Technique Comparison"):
+        t = templates()[minor]
+        assert t.eligible({"technique": "vibrato", "instrument": "violin"}) is None
+        assert t.eligible({"technique": "vibrato", "instrument": "voice"}) == "instrument is voice"
+        # a corpus whose every instrument is the voice can never feed it; one that may hold others can
+        assert "has only instrument" in str(
+            cannot_feed(t, "music", {"technique", "instrument"}, {"instrument": {"voice"}})
+        )
+        assert cannot_feed(t, "music", {"technique", "instrument"}, {"instrument": {"voice", "flute"}}) is None
+    vocal = templates()["Vocal Technique Classification"]
+    assert vocal.eligible({"technique": "belt", "instrument": "voice"}) is None
+    text = Path(templates()["Instrumental Technique Classification"].path).read_text(encoding="utf-8")
+    bad = tmp_path / "itech.yaml"
+    bad.write_text(text.replace("rejects: {instrument: [", "rejects: {speaker: ["))
+    with pytest.raises(TemplateError, match="rejects unknown metadata field 'speaker'"):
+        load_template(bad)
+    bad.write_text(text.replace("rejects: {instrument: [voice, vocal, singing voice]}", "rejects: {instrument: voice}"))
+    with pytest.raises(TemplateError, match="rejects must map a field to a list"):
+        load_template(bad)

@@ -1,4 +1,4 @@
-"""AliMeeting: TextGrid formats and encodings, turns lettered by first appearance, near-field segments, problems."""
+"""AliMeeting: TextGrid formats and encodings, turns lettered by first appearance, near-field utterances, problems."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from audioflan_ray.recipes import _textgrid
-from audioflan_ray.recipes.alimeeting import turns
+from audioflan_ray.recipes.alimeeting import said, turns
 from tests.fixtures.corpora.alimeeting import long_textgrid, short_textgrid
 from tests.unit.recipes._util import files, parts_equal_scan, problems, recipe, recordings, scan
 
@@ -40,6 +40,13 @@ def test_turns_letter_speakers_by_first_appearance() -> None:
     assert turns(tiers) == "0.50-1.60 A, 1.50-2.50 B, 3.00-3.50 B"
 
 
+def test_markers_are_not_speech() -> None:
+    assert said("  好的<%>，<sil>  对 ") == "好的， 对"  # removed, not replaced by a space
+    assert said("<sil>") == said("<space> <#>") == ""
+    tiers = _textgrid.parse(long_textgrid({"F_SPK1": [(0.5, 1.0, "<sil>"), (1.0, 2.0, "嗯<->")]}, 3.0))
+    assert turns(tiers) == "1.00-2.00 A"
+
+
 def _corpus(root: Path) -> Path:
     return files(
         root,
@@ -61,10 +68,17 @@ def _corpus(root: Path) -> Path:
 def test_scan(tmp_path: Path) -> None:
     items = scan("alimeeting", _corpus(tmp_path))
     recs = recordings(items)
-    assert recs["R1_M1_MS001"].meta["turns"] == "0.50-1.60 A, 1.50-2.50 B, 3.00-3.50 B"
-    near = recs["R1_M1_M_SPK2"].meta
-    assert (near["speaker"], near["gender"]) == ("alimeeting_SPK2", "male")
-    assert json.loads(near["segments"]) == [[1.5, 2.5], [3.0, 3.5]]
+    far = recs["R1_M1_MS001"].meta
+    assert (far["turns"], far["device"]) == ("0.50-1.60 A, 1.50-2.50 B, 3.00-3.50 B", "8-channel microphone array")
+    # one recording per speech interval of the headset wav, named by the interval's index in its tier
+    near = {rid: r for rid, r in recs.items() if rid.startswith("R1_M1_M_SPK2")}
+    assert sorted(near) == ["R1_M1_M_SPK2_0001", "R1_M1_M_SPK2_0003"]
+    assert {r.audio for r in near.values()} == {"Train_Ali_near/audio_dir/R1_M1_M_SPK2.wav"}
+    first = near["R1_M1_M_SPK2_0001"].meta
+    assert json.loads(first["segments"]) == [[1.5, 2.5]]
+    assert (first["transcript"], first["speaker"], first["gender"]) == ("后来", "alimeeting_SPK2", "male")
+    assert (first["speaking_style"], first["device"]) == ("conversational", "headset microphone")
+    assert near["R1_M1_M_SPK2_0003"].meta["transcript"] == "对"
     assert set(problems(items)) == {
         ("Train_Ali_far/audio_dir/R2_M2_MS002.wav", "missing_annotation"),
         ("Train_Ali_far/audio_dir/session.wav", "bad_layout"),
@@ -73,6 +87,22 @@ def test_scan(tmp_path: Path) -> None:
     }
     assert {r.split for r in recs.values()} == {"train"}
     assert parts_equal_scan("alimeeting", tmp_path)
+
+
+def test_near_textgrid_with_several_speaking_tiers(tmp_path: Path) -> None:
+    other = [(0.1, 0.9, "别人")]
+    grids = {
+        "R1_M1_F_SPK1": {"R1_M1_M_SPK2": other, "R1_M1_F_SPK1": [(1.0, 2.0, "我的")]},  # the wearer's tier wins
+        "R2_M2_F_SPK3": {"R2_M2_M_SPK4": other, "F_SPK5": other},  # none is the wearer's
+    }
+    layout: dict[str, str | bytes] = {}
+    for stem, tiers in grids.items():
+        layout[f"Train_Ali_near/textgrid_dir/{stem}.TextGrid"] = long_textgrid(tiers, 3.0)
+        layout[f"Train_Ali_near/audio_dir/{stem}.wav"] = b""
+    items = scan("alimeeting", files(tmp_path, layout))
+    recs = recordings(items)
+    assert sorted(recs) == ["R1_M1_F_SPK1_0001"] and recs["R1_M1_F_SPK1_0001"].meta["transcript"] == "我的"
+    assert set(problems(items)) == {("Train_Ali_near/textgrid_dir/R2_M2_F_SPK3.TextGrid", "bad_annotation")}
 
 
 def test_mics_option_and_check_layout(tmp_path: Path) -> None:
