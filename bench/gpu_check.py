@@ -50,7 +50,9 @@ def main() -> int:
     from audioflan_ray.audio import ops
     from audioflan_ray.audio.gpu import resample_batch
 
-    audio, rate = sf.read(REPO / "audioflan_ray/demo/samples/ljspeech/LJSpeech-1.1/wavs/LJ001-0002.wav", dtype="float32")
+    audio, rate = sf.read(
+        REPO / "audioflan_ray/demo/samples/ljspeech/LJSpeech-1.1/wavs/LJ001-0002.wav", dtype="float32"
+    )
     clips = [audio, audio[: len(audio) // 2], np.concatenate([audio, audio])]
     gpu = resample_batch(clips, rate, 16000, gpu_dev)
     cpu = resample_batch(clips, rate, 16000, "cpu")

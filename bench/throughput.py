@@ -591,13 +591,13 @@ def profile(corpus: Corpus, recordings: int, work: Path, top: int) -> dict[str, 
     """Run our stage functions as the Ray adapter does (Arrow -> rows -> stage -> Arrow per batch), then the
     sink and the commit, in this one process: timed per step, then once more under cProfile."""
     import pyarrow as pa
+    from audioflan_ray.sink.datasink import WebDatasetSink
 
     from audioflan_ray import config
     from audioflan_ray.pipeline.build import make_committer
     from audioflan_ray.pipeline.plan import make_plan
     from audioflan_ray.pipeline.ray_adapter import stage_config
     from audioflan_ray.pipeline.stages import PLAN_COLUMNS, STAGES, check_columns, run_rows, schema_of
-    from audioflan_ray.sink.datasink import WebDatasetSink
 
     def build(out: Path, timings: dict[str, float] | None, limit: int = recordings) -> float:
         def tick(key: str, t0: float) -> float:

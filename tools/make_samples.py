@@ -1,4 +1,5 @@
-"""Rebuild ``audioflan_ray/demo/samples/`` (the bundled samples) from the staged public corpora (``../shared/corpora``), deterministically.
+"""Rebuild ``audioflan_ray/demo/samples/`` (the bundled samples) from the staged public corpora
+(``../shared/corpora``), deterministically.
 
 Only redistributable corpora are sampled (see ``NOTICE``); each sample keeps its corpus's native layout, so that
 ``samples/<name>`` is a valid recipe root. Audio files are copied byte for byte; index files are row subsets of the

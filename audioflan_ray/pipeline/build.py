@@ -324,13 +324,14 @@ def _write_errors(out: Root, plan: Plan, packed: Packed) -> list[str]:
     for name, paths in (("plan", plan.problem_files), ("errors", packed.error_files)):
         spans = [Span(out, p, 0, out.version_of(p)[0]) for p in paths]
         batch: list[Span] = []
-        size = 0
+        size, files = 0, 0
         for sp in [*spans, None]:
             if sp is None or (batch and size + sp.length > ERRORS_MAX_BYTES):
                 if batch:
-                    rel = f"{ERRORS_DIR}/{name}-{len([w for w in written if name in w]):06d}.jsonl"
+                    rel = f"{ERRORS_DIR}/{name}-{files:06d}.jsonl"
                     concat(out, rel, batch)
                     written.append(rel)
+                    files += 1
                 batch, size = [], 0
             if sp is not None:
                 batch.append(sp)

@@ -8,8 +8,9 @@ One task per dataset (every source of that recipe) reads the dataset's scan file
   dataset, domain and split (or the noise pool: the dataset named by ``audio.simulate.noise``, same split). A
   partner is the first eligible recording after this one on a hash ring of the candidates, so adding or removing a
   recording changes the partners of its ring neighbours only. ``balanced`` matches alternate same / different
-  within each unit and pool (as many of each per unit, ±1, from a hashed start). Symmetric comparisons never pair the same two
-  recordings twice (in either order);
+  within each unit and pool (as many of each per unit, ±1, from a hashed start). Symmetric comparisons never pair
+  the same two recordings twice (in either order); a corpus's own pair (``real_audio``) links only the partners
+  it reads;
 - writes ``_plan/units/<unit>.parquet`` and returns each unit's id, row count and fingerprint: everything that
   decides the unit's output (its recordings' paths, sizes and versions, labels, tasks, partners with their
   versions, the output-shaping config and the code), so an unchanged unit is reused by the next build.
@@ -32,12 +33,12 @@ from audioflan_ray.config import Config
 from audioflan_ray.pipeline.scan import storage_options
 from audioflan_ray.schema import PLAN_DIR, PLAN_SCHEMA
 from audioflan_ray.storage import Root
-from audioflan_ray.tasks.engine import PartnerSpec, Template, templates
+from audioflan_ray.tasks.engine import PartnerSpec, Template, parse_related, related_path, templates
 
 PROBE_LIMIT = 4096
 EVERY_TASK = "(every task)"  # the not_fed entry of recordings that feed no selected task
 #: partner fields every builder may read besides the ones a template names
-_ALWAYS = ("label", "speaker", "segments")
+_ALWAYS = ("label", "speaker", "segments", "target_audio", "stems")
 
 
 def unit_path(unit: str) -> str:
@@ -126,6 +127,21 @@ def partner_fields(t: Template, spec: PartnerSpec) -> tuple[str, ...]:
     return tuple(sorted(set(spec.fields()) | used | set(_ALWAYS)))
 
 
+def _real_roles(t: Template, meta: dict[str, Any]) -> dict[str, bool] | None:
+    """The partners a corpus's own pair reads (role -> whether its related signal is read), when this recording carries
+    every related signal of its own that ``real_audio`` names; None when the instance is built the usual way."""
+    if not t.real_slots:
+        return None
+    own = [s for s in t.real_slots.values() if (r := parse_related(s)) is not None and r.owner == "self"]
+    if not own or not all(related_path(s, meta, {}) for s in own):
+        return None
+    roles: dict[str, bool] = {}
+    for src in t.real_slots.values():
+        if src.startswith("partner."):
+            roles[src.split(".")[1]] = parse_related(src) is not None
+    return roles
+
+
 class Linker:
     def __init__(self, rows: Rows, keep: list[bool], noise: Rows | None, noise_keep: list[bool] | None):
         self.rows, self.keep = rows, keep
@@ -174,13 +190,21 @@ class Linker:
         return self._rings[key].get(tuple(str(rows.meta(i).get(f)) for f in same))
 
     def _pick(
-        self, i: int, t: Template, spec: PartnerSpec, same: list[str], diff: list[str], taken: set[int], symmetric: bool
+        self,
+        i: int,
+        t: Template,
+        spec: PartnerSpec,
+        same: list[str],
+        diff: list[str],
+        taken: set[int],
+        symmetric: bool,
+        need: tuple[str, ...] = (),
     ) -> int:
         """The first acceptable candidate after row ``i`` on the ring (-1 when there is none)."""
         m = self.rows.meta(i)
         if any(m.get(f) in (None, "") for f in same + diff):
             return -1
-        ring = self._ring(t, spec, i, tuple(same), spec.fields())
+        ring = self._ring(t, spec, i, tuple(same), spec.fields() + need)
         if not ring:
             return -1
         positions, members = ring
@@ -230,7 +254,11 @@ class Linker:
         partners: dict[str, Any] = {}
         taken = {i}
         first = True
+        real = _real_roles(t, m)
         for spec in t.partners:
+            if real is not None and spec.role not in real:
+                continue  # the corpus's own pair does not read this partner (e.g. a built mixture's interferer)
+            need = ("target_audio",) if real and real[spec.role] else ()
             if spec.pool == "noise" and self.noise is None:
                 if spec.optional:
                     continue
@@ -240,7 +268,7 @@ class Linker:
             if spec.role == balanced_role and decision is not None and taken == {i}:
                 j = found[decision]
             else:
-                j = self._pick(i, t, spec, same, diff, taken, symmetric and first)
+                j = self._pick(i, t, spec, same, diff, taken, symmetric and first, need)
             if j < 0:
                 if spec.optional:
                     continue

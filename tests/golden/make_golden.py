@@ -1,7 +1,8 @@
 """Write ``tests/golden/recipes/<name>.jsonl``: what each recipe's ``scan`` yields on its fixture corpus.
 
 One JSON object per line, in scan order: a Recording as ``{recording_id, audio, split, meta, size}``, a Problem as
-``{path, reason, message}``. Fixtures: ``audioflan_ray/demo/samples/<name>`` for the bundled corpora; ``../shared/corpora/<name>``
+``{path, reason, message}``. Fixtures: ``audioflan_ray/demo/samples/<name>`` for the bundled corpora;
+``../shared/corpora/<name>``
 for GTZAN, RAVDESS and Clotho (not redistributable) and for the 5-clip ESC-50 (``esc50_shared.jsonl``).
 ``manifest.jsonl`` is the generic recipe over the corpus that ``write_manifest_fixture`` builds in a temporary folder
 (three sample clips and a manifest with one bad line of each kind); the unit test builds the same one.

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audioflan_ray import config
+from audioflan_ray import config, ids
 from audioflan_ray.audio import ops
 from tests.conftest import SAMPLES
 from tests.pipeline_util import instances
@@ -104,7 +104,12 @@ def test_speaker_extraction_uses_the_corpus_pair_in_every_window(tmp_path: Path)
         assert _db(rest, rest - gain * s2) > 40.0, rid
         reference = _audio(members["input2.flac"])
         partner = other["partners"][0]
-        assert partner["role"] == "reference" and "_target" in partner["audio_id"]
+        # the partner's clean source has an id of its own (never its mixture's): hashed from "<recording>_target"
+        # (its first window when it is cut into several, as every partner is)
+        targets = {
+            ids.audio_id(90, "manifest", f"{partner['recording_id']}_target", w, None, opaque=True) for w in (None, 0)
+        }
+        assert partner["role"] == "reference" and partner["audio_id"] in targets
         clean = _load(tmp_path / "clean" / f"{partner['recording_id']}_s1.wav")[: len(reference)]
         assert np.corrcoef(clean, reference)[0, 1] > 0.999  # the partner's clean source, not its mixture
         windows += other["end_s"] - other["start_s"] < 2.01
@@ -145,4 +150,4 @@ def test_without_related_audio_the_pair_is_built(tmp_path: Path) -> None:
         line["meta"].pop("target_audio")
     (tmp_path / "manifest.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     for rec, _ in _instances(tmp_path, "speech", "Speaker Extraction"):
-        assert rec["other"]["built"]["builder"] == "mix" and "related" not in rec["other"]
+        assert rec["other"]["built"]["builder"] == "mix" and rec["other"]["related"] is None

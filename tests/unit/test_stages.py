@@ -227,6 +227,7 @@ def test_drops_are_counted_by_reason_in_rows_and_seconds(tmp_path: Path) -> None
             f"output.uri={tmp_path / 'q'}",
             f"sources=[{{recipe: ljspeech, root: {SAMPLES / 'ljspeech'}, limit: 4}}]",
             "audio.quality.min_rms_dbfs=-20",
+            "build.max_error_fraction=1.0",  # most of these quiet clips are quarantined on purpose
             "audio.features.kind=log_mel",
             "audio.simulate.noise=null",
             "build.tasks=[Automatic Speech Recognition, Text to Speech, Gender Recognition, Accent Recognition, "
