@@ -90,7 +90,6 @@ def run_build(cfg: Config, temp_dir: str | None = None, executor: Executor | Non
         refuse_foreign(out, state)  # re-read under the lock
         if state.marker is None:
             write_marker(out, "", run_id)  # ours from the first byte on
-        _keep_previous_index(out, state.manifest)
         phases = Phases()
         executor.start()
         from audioflan_ray.signals import install as install_signals
@@ -115,6 +114,7 @@ def run_build(cfg: Config, temp_dir: str | None = None, executor: Executor | Non
                     f"(this one is {bid}); choose another output.uri, or pass --force to replace it (only the files "
                     "that build wrote are removed)"
                 )
+            _keep_previous_index(out, manifest)
             out.remove(MANIFEST)  # from here on the output reads as incomplete
         write_marker(out, bid, run_id)
         datasets = datasets_of([s.__dict__ for s in cfg.sources], options)
