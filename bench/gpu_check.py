@@ -117,8 +117,6 @@ def main() -> int:
             "audioflan_ray",
             "build",
             "-c",
-            "conf/demo.yaml",
-            "-c",
             "conf/gpu.yaml",
             f"output.uri={out}",
             "--force",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -33,28 +34,31 @@ def s3_build(s3_endpoint: str) -> dict[str, Any]:
     for name in CORPORA.values():
         upload_tree(s3_endpoint, SAMPLES / name, f"s3://corpora/{name}")
     make_bucket(s3_endpoint, "datasets")
-    proc = run_cli("build", "-c", "conf/demo.yaml", sources(), "output.uri=s3://datasets/demo")
+    proc = run_cli("build", sources(), "output.uri=s3://datasets/demo")
     assert proc.returncode == 0, proc.stderr[-4000:]
     return {"proc": proc, "summary": json.loads(proc.stdout.strip().splitlines()[-1])}
 
 
-def expected_instances() -> int:
-    """What the same corpora give from local disk: one instance per (recording, task it can feed)."""
-    from audioflan_ray import config
-    from audioflan_ray.pipeline.plan import make_plan
+def test_build_from_s3_to_s3_validates_there_and_equals_a_local_build(
+    s3_endpoint: str, s3_build: dict[str, Any], tmp_path: Any
+) -> None:
+    import pyarrow.parquet as pq
+    import s3fs
 
-    local = "sources=[" + ", ".join(f"{{recipe: {r}, root: {SAMPLES / d}}}" for r, d in CORPORA.items()) + "]"
-    plan = make_plan(config.load(None, [local]))
-    return sum(len(json.loads(t)) for unit in plan.units for t in unit.column("tasks").to_pylist())
+    from tests.pipeline_util import build, load, shard_bytes
 
-
-def test_build_from_s3_to_s3_validates_there(s3_build: dict[str, Any]) -> None:
     s = s3_build["summary"]
     assert s["output"] == "s3://datasets/demo" and s["errors"] == 0
-    assert s["instances"] == expected_instances()
     proc = run_cli("validate", "s3://datasets/demo")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1])["instances"] == s["instances"]
+    # the same corpora from local disk give the same bytes: where a corpus lives is no part of the output
+    local = "sources=[" + ", ".join(f"{{recipe: {r}, root: {SAMPLES / d}}}" for r, d in CORPORA.items()) + "]"
+    build(load(tmp_path / "local", local))
+    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_endpoint}, skip_instance_cache=True)
+    with fs.open("datasets/demo/shards.parquet", "rb") as f:
+        remote = {r["path"]: r["sha256"] for r in pq.read_table(f).to_pylist()}
+    assert remote == shard_bytes(tmp_path / "local")
 
 
 def test_no_staging_left_and_manifest_written_last(s3_endpoint: str, s3_build: dict[str, Any]) -> None:
@@ -63,9 +67,13 @@ def test_no_staging_left_and_manifest_written_last(s3_endpoint: str, s3_build: d
     fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_endpoint}, skip_instance_cache=True)
     keys = fs.find("datasets/demo")
     assert not [k for k in keys if "/_staging/" in k or "/_plan/" in k]
-    manifest = json.loads(fs.cat("datasets/demo/manifest.json"))
-    assert sorted(s["path"] for s in manifest["shards"]) == sorted(
-        k[len("datasets/demo/") :] for k in keys if k.endswith(".tar")
+    import pyarrow.parquet as pq
+
+    with fs.open("datasets/demo/shards.parquet", "rb") as f:
+        index = pq.read_table(f).to_pylist()
+    assert sorted(s["path"] for s in index) == sorted(k[len("datasets/demo/") :] for k in keys if k.endswith(".tar"))
+    assert fs.info("datasets/demo/manifest.json")["LastModified"] >= max(
+        fs.info(k)["LastModified"] for k in keys if not k.endswith("manifest.json")
     )
 
 
@@ -117,7 +125,9 @@ def test_read_back_from_s3_with_webdataset_and_ray(s3_endpoint: str, s3_build: d
     if not ray.is_initialized():
         ray.init(num_cpus=1, include_dashboard=False)
     try:
-        rows = ray.data.read_webdataset("datasets/demo/shards/speech/lid", filesystem=s3, decoder=None).take_all()
+        rows = ray.data.read_webdataset(
+            "datasets/demo/shards/speech/lid", filesystem=s3, decoder=None, file_extensions=["tar"]
+        ).take_all()
         assert len(rows) == stats["by_task"]["Language Identification"]["instances"]
     finally:
         ray.shutdown()
@@ -141,8 +151,6 @@ def test_nightly_writes_a_dated_prefix_and_moves_latest_only_after_success(
                 "ray_jobs/nightly.py",
                 "--date",
                 date,
-                "-c",
-                "conf/demo.yaml",
                 "sources=[{recipe: librispeech, root: s3://corpora/librispeech}]",
                 "audio.simulate.noise=null",
                 "output.uri=s3://datasets/nightly",
@@ -159,7 +167,11 @@ def test_nightly_writes_a_dated_prefix_and_moves_latest_only_after_success(
     assert fs.cat("datasets/nightly/LATEST").decode().strip() == "s3://datasets/nightly/2026-11-25"
     again = nightly("2026-11-25")  # a second submission of the same night
     assert again.returncode == 0 and "already complete" in again.stderr
-    bad = nightly("2026-11-26", "sources.0.root=s3://corpora/missing-corpus")
+    nxt = nightly("2026-11-26")  # the next night reuses every unchanged unit of the last one
+    assert nxt.returncode == 0, nxt.stderr[-3000:]
+    assert re.search(r"\[units\] (\d+) planned: 0 already complete \(resumed\), \1 reused from", nxt.stderr), nxt.stderr
+    assert fs.cat("datasets/nightly/LATEST").decode().strip() == "s3://datasets/nightly/2026-11-26"
+    bad = nightly("2026-11-27", "sources.0.root=s3://corpora/missing-corpus")
     assert bad.returncode != 0
-    assert fs.cat("datasets/nightly/LATEST").decode().strip() == "s3://datasets/nightly/2026-11-25"
-    assert not fs.exists("datasets/nightly/2026-11-26/manifest.json")
+    assert fs.cat("datasets/nightly/LATEST").decode().strip() == "s3://datasets/nightly/2026-11-26"
+    assert not fs.exists("datasets/nightly/2026-11-27/manifest.json")
