@@ -289,8 +289,16 @@ class Root:
         return sorted(posixpath.basename(e["name"].rstrip("/")) for e in entries if e.get("type") == "directory")
 
     def read_bytes(self, rel: str) -> bytes:
-        with self.fs.open(self.abs(rel), "rb") as f:
-            return bytes(f.read())
+        """The bytes of ``rel``; transient faults retried (``TransientError`` if they persist)."""
+
+        def read() -> bytes:
+            with self.fs.open(self.abs(rel), "rb") as f:
+                return bytes(f.read())
+
+        try:
+            return retrying(read, self.uri_of(rel))
+        except DataError as exc:  # a missing file is the caller's to judge (an index file, a marker...)
+            raise FileNotFoundError(str(exc)) from exc
 
     def read_text(self, rel: str, encoding: str = "utf-8") -> str:
         return self.read_bytes(rel).decode(encoding)
