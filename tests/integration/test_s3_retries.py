@@ -129,7 +129,9 @@ def test_a_persistent_503_fails_the_build_and_the_rerun_commits_everything(s3_en
     make_bucket(s3_endpoint, "persistent-out")
     host, port = s3_endpoint.removeprefix("http://").split(":")
     handler = type(
-        "B", (BrokenObjectProxy,), {"upstream": (host, int(port)), "seen": set(), "failures": [], "broken": ["wav48/p238"]}
+        "B",
+        (BrokenObjectProxy,),
+        {"upstream": (host, int(port)), "seen": set(), "failures": [], "broken": ["wav48/p238"]},
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

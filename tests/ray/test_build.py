@@ -17,8 +17,8 @@ import soundfile as sf
 
 from audioflan_ray import vocab
 from audioflan_ray.recipes.base import Recording, hash_split, registry
-from audioflan_ray.tasks.engine import templates
 from audioflan_ray.storage import Root
+from audioflan_ray.tasks.engine import templates
 from tests.conftest import SAMPLES, offline_guard, run_cli, shared_corpus
 
 pytestmark = pytest.mark.ray
@@ -302,7 +302,9 @@ def test_long_recordings_are_cut_into_windows_with_labels_that_hold(tmp_path: Pa
     assert len(recs) == 10 * 4  # 30.0-30.12 s clips -> 4 equal windows under 10 s each
     ids = {r["audio"][0]["id"] for r in recs}
     assert len(ids) == len(recs)  # every window its own AUDIO_ID
-    blues = sorted((r["other"]["start_s"], r["other"]["end_s"]) for r in recs if r["other"]["recording_id"].startswith("blues."))
+    blues = sorted(
+        (r["other"]["start_s"], r["other"]["end_s"]) for r in recs if r["other"]["recording_id"].startswith("blues.")
+    )
     assert blues[0][0] == 0.0 and all(a[1] == b[0] for a, b in zip(blues, blues[1:], strict=False))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +19,7 @@ import psutil
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import REPO, SAMPLES, offline_guard, run_cli
+from tests.conftest import REPO, offline_guard, run_cli
 
 pytestmark = pytest.mark.ray
 
