@@ -7,7 +7,10 @@ One run, one corpus, the same cores for every method (see bench/README.md):
 * **lhotse** — Lhotse ``CutSet.from_manifests(RecordingSet.from_dir(...)).resample(16000).to_shar(out,
   fields={"recording": "flac"}, num_jobs=N)``, best of N = 1 and N = ``--jobs``;
 * **ours** — ``audioflan-ray build`` (a subprocess, Ray started in it) with one task per recording
-  (Automatic Speech Recognition), on the 1x corpus, then on the 4x corpus (``--scales``) for memory.
+  (Automatic Speech Recognition), on the 1x corpus, then on the 4x corpus (``--scales``) for memory;
+* **multi-task** — a LibriSpeech-layout corpus (``--multitask-hours``) of the same real audio, every task the recipe
+  feeds from the recording alone (5 instances per recording): ``hand-multi`` decodes and encodes once and writes
+  every instance, ``ours-multi`` builds it; rates count the audio of every instance (output audio per second).
 
 Each method runs as a child process; its wall time is measured around it (interpreter start and imports included)
 and its peak RSS is the largest sum of RSS over the child and all its descendants (Ray's raylet, GCS and workers),
@@ -62,6 +65,7 @@ TARGET_RATE = 16000
 CHUNK = 256  # recordings per hand-loop tar, the same as ours' ray.plan_unit_recordings below
 TARGET_VS_HAND = 0.8
 TARGET_VS_LHOTSE = 1.5
+TARGET_MULTI = 0.7
 ASR = "Automatic Speech Recognition"
 
 
@@ -70,15 +74,64 @@ ASR = "Automatic Speech Recognition"
 
 @dataclass
 class Corpus:
-    root: Path  # the LJSpeech-1.1 folder
+    root: Path  # the LJSpeech-1.1 folder (or the LibriSpeech one of the multi-task case)
     recordings: int
     seconds: float
     source: str
     linked: bool
+    recipe: str = "ljspeech"
+    tasks: tuple[str, ...] = (ASR,)
 
     def wavs(self) -> list[Path]:
         ids = [line.split("|", 1)[0] for line in (self.root / "metadata.csv").read_text().splitlines() if line]
         return [self.root / "wavs" / f"{i}.wav" for i in ids]
+
+
+#: The multi-task case: every task the LibriSpeech recipe feeds from the recording itself (no partner, nothing
+#: built), so that the hand loop can do exactly the same work: decode once, encode once, write every instance.
+MULTI_TASKS = (
+    ASR,
+    "Text to Speech",
+    "Gender Recognition",
+    "Speaker Identification",
+    "Language Identification",
+)
+
+
+def make_librispeech(src: Path, parent: Path, hours: float) -> Corpus:
+    """A LibriSpeech-layout corpus (16 kHz FLAC, speakers, chapters, transcripts, SPEAKERS.TXT) of ``src``'s real
+    LJ Speech audio: each source clip converted once, then hard-linked under as many utterance ids as needed."""
+    base = parent / "LibriSpeech"
+    cache = parent / "flac-cache"
+    cache.mkdir(parents=True)
+    entries: list[tuple[Path, str, float]] = []
+    for line in (src / "metadata.csv").read_text(encoding="utf-8").splitlines():
+        rec_id, _, rest = line.partition("|")
+        wav = src / "wavs" / f"{rec_id}.wav"
+        if not wav.is_file():
+            continue
+        audio, rate = sf.read(str(wav), dtype="float32")
+        flac = cache / f"{rec_id}.flac"
+        sf.write(str(flac), soxr.resample(audio, rate, TARGET_RATE, quality="HQ"), TARGET_RATE, subtype="PCM_16")
+        entries.append((flac, rest.split("|")[-1].upper(), sf.info(str(flac)).duration))
+    speakers = 40
+    total, j = 0.0, 0
+    texts: dict[Path, list[str]] = {}
+    while total < hours * 3600:
+        flac, text, seconds = entries[j % len(entries)]
+        spk, chapter, utt = 100 + j % speakers, 1000 + (j // speakers) // 50, (j // speakers) % 50
+        folder = base / "train-clean-100" / str(spk) / str(chapter)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{spk}-{chapter}-{utt:04d}"
+        os.link(flac, folder / f"{name}.flac")
+        texts.setdefault(folder, []).append(f"{name} {text}")
+        total += seconds
+        j += 1
+    for folder, lines in texts.items():
+        (folder / f"{folder.parent.name}-{folder.name}.trans.txt").write_text("\n".join(lines) + "\n")
+    rows = [f"{100 + k} | {'F' if k % 2 else 'M'} | train-clean-100 | 25.00 | reader {k}" for k in range(speakers)]
+    (base / "SPEAKERS.TXT").write_text("; ID | SEX | SUBSET | MINUTES | NAME\n" + "\n".join(rows) + "\n")
+    return Corpus(base, j, total, str(src), True, "librispeech", MULTI_TASKS)
 
 
 def source_corpus() -> Path:
@@ -338,6 +391,41 @@ def hand_chunk(job: tuple[list[str], str]) -> tuple[float, int]:
     return seconds, len(paths)
 
 
+def hand_multi_chunk(job: tuple[list[str], str]) -> tuple[float, int]:
+    """The multi-task least work: decode, mono, resample when needed, FLAC once, then one sample per task (its JSON
+    and the same FLAC bytes) into the tar. Returns (audio seconds written, instances)."""
+    paths, tar_path = job
+    seconds, items = 0.0, 0
+    with tarfile.open(tar_path, "w") as tar:
+        for p in paths:
+            audio, rate = sf.read(p, dtype="float32", always_2d=True)
+            mono = audio.mean(axis=1, dtype=np.float32) if audio.shape[1] > 1 else audio[:, 0]
+            out = soxr.resample(mono, rate, TARGET_RATE, quality="HQ") if rate != TARGET_RATE else mono
+            buf = io.BytesIO()
+            sf.write(buf, np.clip(out, -1.0, 1.0), TARGET_RATE, format="FLAC", subtype="PCM_16")
+            data = buf.getvalue()
+            for k, task in enumerate(MULTI_TASKS):
+                key = f"{Path(p).stem}-{k}"
+                meta = json.dumps({"uuid": key, "task": task, "audio": [{"id": key, "member": "input.flac"}]}).encode()
+                for suffix, member in (("json", meta), ("input.flac", data)):
+                    info = tarfile.TarInfo(f"{key}.{suffix}")
+                    info.size = len(member)
+                    tar.addfile(info, io.BytesIO(member))
+                seconds += len(mono) / rate
+                items += 1
+    return seconds, items
+
+
+def worker_hand_multi(corpus_root: Path, out: Path, jobs: int) -> dict[str, Any]:
+    start = time.monotonic()
+    paths = sorted(str(p) for p in corpus_root.rglob("*.flac"))
+    out.mkdir(parents=True, exist_ok=True)
+    chunks = [(paths[i : i + CHUNK], str(out / f"hand-{i // CHUNK:06d}.tar")) for i in range(0, len(paths), CHUNK)]
+    with multiprocessing.Pool(jobs) as pool:
+        done = list(pool.imap_unordered(hand_multi_chunk, chunks))
+    return {"seconds": sum(s for s, _ in done), "items": sum(n for _, n in done), "inner_s": time.monotonic() - start}
+
+
 def worker_hand(corpus_root: Path, out: Path, jobs: int) -> dict[str, Any]:
     start = time.monotonic()
     ids = [line.split("|", 1)[0] for line in (corpus_root / "metadata.csv").read_text().splitlines() if line]
@@ -389,7 +477,7 @@ def run_worker(kind: str, corpus: Corpus, scale: int, work: Path, jobs: int, lab
     cmd += ["--out", str(out), "--jobs", str(jobs)]
     code, wall, mon, stdout = monitored(cmd, log)
     res = last_json(stdout)
-    ok = code == 0 and res.get("items") == corpus.recordings
+    ok = code == 0 and res.get("items") == corpus.recordings * len(corpus.tasks)
     note = "" if ok else f"exit {code}, {res.get('items')} of {corpus.recordings} items; see {log}"
     if code != 0:
         print(log.read_text()[-3000:], file=sys.stderr)
@@ -398,7 +486,7 @@ def run_worker(kind: str, corpus: Corpus, scale: int, work: Path, jobs: int, lab
         kind,
         label,
         scale,
-        corpus.seconds,
+        corpus.seconds * len(corpus.tasks),
         wall,
         res.get("inner_s"),
         mon.peak_rss / 2**20,
@@ -438,21 +526,19 @@ def ours_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "audioflan_ray"]
 
 
-def run_ours(corpus: Corpus, scale: int, work: Path, jobs: int, overrides: list[str]) -> Run:
-    label = f"ours-{scale}x"
+def run_ours(corpus: Corpus, scale: int, work: Path, jobs: int, overrides: list[str], label: str = "") -> Run:
+    label = label or f"ours-{scale}x"
     out = work / f"out-{label}"
     log = work / f"{label}.log"
     cmd = [
         *ours_command(),
         "build",
-        "-c",
-        str(REPO / "conf" / "demo.yaml"),
-        f"sources=[{{recipe: ljspeech, root: {corpus.root}}}]",
+        f"sources=[{{recipe: {corpus.recipe}, root: {corpus.root}}}]",
         "audio.simulate.noise=null",
         "output.release_layout=false",  # the baselines write shards only; the export is a second copy of the audio
+        "output.energon=false",
         f"output.uri={out}",
-        f"build.tasks=[{ASR}]",
-        "ray.plan_unit_recordings=256",
+        f"build.tasks=[{', '.join(corpus.tasks)}]",
         f"ray.num_cpus={jobs}",
         *overrides,
     ]
@@ -468,9 +554,9 @@ def run_ours(corpus: Corpus, scale: int, work: Path, jobs: int, overrides: list[
     got = float(summary.get("audio_hours", 0)) * 3600
     ok = (
         code == 0
-        and summary.get("instances") == corpus.recordings
+        and summary.get("instances") == corpus.recordings * len(corpus.tasks)
         and summary.get("errors") == 0
-        and abs(got - corpus.seconds) < 1.0
+        and abs(got - corpus.seconds * len(corpus.tasks)) < 1.0
     )
     note = "" if ok else f"exit {code}, summary {summary}; see {log}"
     if code != 0:
@@ -480,7 +566,7 @@ def run_ours(corpus: Corpus, scale: int, work: Path, jobs: int, overrides: list[
         "ours",
         label,
         scale,
-        corpus.seconds,
+        corpus.seconds * len(corpus.tasks),
         wall,
         float(m.group(1)) if m else None,
         mon.peak_rss / 2**20,
@@ -528,7 +614,9 @@ def ratios(runs: list[Run]) -> dict[str, Any]:
         out["ours_vs_hand"] = ours1.rate / by["hand"].rate
     if ours1 and best_lhotse:
         out["ours_vs_lhotse"] = ours1.rate / best_lhotse.rate
-    scaled = [r for r in runs if r.method == "ours" and r.corpus_scale > 1]
+    if "ours-multi" in by and "hand-multi" in by:
+        out["ours_multi_vs_hand_multi"] = by["ours-multi"].rate / by["hand-multi"].rate
+    scaled = [r for r in runs if r.method == "ours" and r.corpus_scale > 1 and r.label != "ours-multi"]
     if ours1 and scaled:
         big = max(scaled, key=lambda r: r.corpus_scale)
         out["ours_rss_ratio"] = {"scale": big.corpus_scale, "ratio": big.peak_rss_mib / ours1.peak_rss_mib}
@@ -547,6 +635,11 @@ def describe(rat: dict[str, Any]) -> str:
         lines.append(
             f"ours / Lhotse (best: {rat['best_lhotse']}) = {v:.2f}x  "
             f"(target >= {TARGET_VS_LHOTSE}x: {_verdict(v, TARGET_VS_LHOTSE)})"
+        )
+    if "ours_multi_vs_hand_multi" in rat:
+        v = rat["ours_multi_vs_hand_multi"]
+        lines.append(
+            f"multi-task: ours / hand loop = {v:.2f}x  (target >= {TARGET_MULTI}x: {_verdict(v, TARGET_MULTI)})"
         )
     if "ours_rss_ratio" in rat:
         s = rat["ours_rss_ratio"]
@@ -588,115 +681,59 @@ def environment() -> dict[str, Any]:
 
 
 def profile(corpus: Corpus, recordings: int, work: Path, top: int) -> dict[str, Any]:
-    """Run our stage functions as the Ray adapter does (Arrow -> rows -> stage -> Arrow per batch), then the
-    sink and the commit, in this one process: timed per step, then once more under cProfile."""
-    import pyarrow as pa
-    from audioflan_ray.sink.datasink import WebDatasetSink
-
+    """A whole build in this one process (no Ray: the same work functions, ``LocalExecutor``), timed per phase,
+    then once more under cProfile; beside the hand loop's chunk on the same recordings."""
     from audioflan_ray import config
-    from audioflan_ray.pipeline.build import make_committer
-    from audioflan_ray.pipeline.plan import make_plan
-    from audioflan_ray.pipeline.ray_adapter import stage_config
-    from audioflan_ray.pipeline.stages import PLAN_COLUMNS, STAGES, check_columns, run_rows, schema_of
+    from audioflan_ray.pipeline.build import run_build
+    from audioflan_ray.pipeline.executor import LocalExecutor
 
-    def build(out: Path, timings: dict[str, float] | None, limit: int = recordings) -> float:
-        def tick(key: str, t0: float) -> float:
-            now = time.perf_counter()
-            if timings is not None:
-                timings[key] = timings.get(key, 0.0) + now - t0
-            return now
-
-        t = time.perf_counter()
+    def build(out: Path) -> tuple[float, dict[str, float]]:
         cfg = config.load(
-            [str(REPO / "conf" / "demo.yaml")],
+            None,
             [
-                f"sources=[{{recipe: ljspeech, root: {corpus.root}, limit: {limit}}}]",
+                f"sources=[{{recipe: ljspeech, root: {corpus.root}, limit: {recordings}}}]",
                 "audio.simulate.noise=null",
                 "output.release_layout=false",
+                "output.energon=false",
                 f"output.uri={out}",
                 f"build.tasks=[{ASR}]",
-                "ray.plan_unit_recordings=256",
             ],
         )
-        plan = make_plan(cfg)
-        t = tick("plan", t)
-        committer = make_committer(cfg, plan)
-        fns = {s.name: s.setup(cfg) for s in STAGES}
-        t = tick("setup", t)
-        sink = WebDatasetSink(committer)
-        returns = []
-        audio = 0.0
-        for unit in plan.units:
-            blocks = [unit]
-            cols = list(PLAN_COLUMNS)
-            for stage in STAGES:
-                cols = check_columns((stage,), tuple(cols))
-                bs = stage_config(cfg, stage).batch_size
-                out_blocks = []
-                for block in blocks:
-                    for i in range(0, block.num_rows, bs):
-                        t = time.perf_counter()
-                        rows = block.slice(i, bs).to_pylist()
-                        t = tick("arrow->pylist", t)
-                        produced = run_rows(stage, fns[stage.name], rows, cols)
-                        t = tick(f"stage {stage.name}", t)
-                        out_blocks.append(pa.Table.from_pylist(produced, schema=schema_of(cols)))
-                        t = tick("pylist->arrow", t)
-                blocks = out_blocks
-            t = time.perf_counter()
-            table = pa.concat_tables(blocks)
-            returns.append(sink.write([table], None))
-            audio += float(pa.compute.sum(table["audio_seconds"]).as_py() or 0.0)
-            t = tick("sink write (tar pieces)", t)
-        committer.commit(returns)
-        tick("commit", t)
-        return audio
+        result = run_build(cfg, executor=LocalExecutor())
+        return float(result.summary["audio_hours"]) * 3600, dict(result.phases)
 
     sample = corpus.wavs()[:recordings]
     n = len(sample)
     print(f"\nprofile: {n} recordings, one process, no Ray", flush=True)
-    # A first, untimed pass of each: first calls, page cache, and the Arrow allocator's first pages (the cold pass
-    # is ~0.2 s slower per 128 recordings, mostly in pylist->arrow). Long-lived Ray workers run warm.
-    hand_chunk(([str(p) for p in sample], str(work / "profile-hand.tar")))
-    t0 = time.perf_counter()
-    build(work / "profile-warm", None)
-    cold = time.perf_counter() - t0
-    shutil.rmtree(work / "profile-warm", ignore_errors=True)
+    hand_chunk(([str(p) for p in sample], str(work / "profile-hand.tar")))  # warm the page cache and first calls
+    build(work / "profile-warm")
     t0 = time.perf_counter()
     hand_s, _ = hand_chunk(([str(p) for p in sample], str(work / "profile-hand.tar")))
     hand_wall = time.perf_counter() - t0
-    timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    audio = build(work / "profile-timed", timings)
+    audio, phases = build(work / "profile-timed")
     ours_wall = time.perf_counter() - t0
     prof = cProfile.Profile()
-    t0 = time.perf_counter()
     prof.enable()
-    build(work / "profile-cprofile", None)
+    build(work / "profile-cprofile")
     prof.disable()
-    prof_wall = time.perf_counter() - t0
     (work / "profile-hand.tar").unlink(missing_ok=True)
     for p in ("profile-warm", "profile-timed", "profile-cprofile"):
         shutil.rmtree(work / p, ignore_errors=True)
-
     print(f"hand loop, 1 process : {hand_s:8.0f} audio s in {hand_wall:6.2f} s = {hand_s / hand_wall:6.0f} audio-s/s")
-    print(f"our stages, 1 process: {audio:8.0f} audio s in {ours_wall:6.2f} s = {audio / ours_wall:6.0f} audio-s/s")
-    print(f"(first, cold pass: {cold:.2f} s; under cProfile: {prof_wall:.2f} s)\n")
-    print(f"{'step':<28} {'seconds':>8} {'share':>6}")
-    for key, sec in sorted(timings.items(), key=lambda kv: -kv[1]):
-        print(f"{key:<28} {sec:>8.3f} {sec / ours_wall:>6.1%}")
+    print(f"our build, 1 process : {audio:8.0f} audio s in {ours_wall:6.2f} s = {audio / ours_wall:6.0f} audio-s/s")
+    print(f"{'phase':<12} {'seconds':>8} {'share':>6}")
+    for key, sec in phases.items():
+        print(f"{key:<12} {sec:>8.3f} {sec / ours_wall:>6.1%}")
     stream = io.StringIO()
     stats = pstats.Stats(prof, stream=stream)
-    stats.strip_dirs().sort_stats("cumulative").print_stats(top)
-    stats.sort_stats("tottime").print_stats(top)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
     print(stream.getvalue())
     return {
         "recordings": n,
         "hand_1proc_rate": hand_s / hand_wall,
         "ours_1proc_rate": audio / ours_wall,
-        "steps_s": timings,
-        "ours_wall_s": ours_wall,
-        "ours_cold_wall_s": cold,
+        "phases": phases,
     }
 
 
@@ -729,7 +766,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--work-dir", type=Path, default=None, help="where temp corpora and outputs go (default: TMPDIR)")
     ap.add_argument("--keep", action="store_true", help="keep the temp corpora and logs")
     ap.add_argument("--no-save", action="store_true", help="do not write bench/results/throughput-<date>.json")
-    ap.add_argument("--worker", choices=("hand", "lhotse"), help=argparse.SUPPRESS)
+    ap.add_argument("--multitask-hours", type=float, default=2.0, help="hours of the multi-task case (0: skip it)")
+    ap.add_argument("--worker", choices=("hand", "hand-multi", "lhotse"), help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     return ap.parse_args(argv)
@@ -738,7 +776,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.worker:
-        fn = worker_hand if args.worker == "hand" else worker_lhotse
+        fn = {"hand": worker_hand, "hand-multi": worker_hand_multi, "lhotse": worker_lhotse}[args.worker]
         print(json.dumps(fn(args.corpus, args.out, args.jobs)), flush=True)
         return 0
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
@@ -810,6 +848,13 @@ def bench(args: argparse.Namespace, methods: list[str], scales: list[int], work:
     if "ours" in methods:
         for s in scales:
             best(functools.partial(run_ours, corpora[s], s, work, args.jobs, args.overrides))
+    if args.multitask_hours > 0 and "hand" in methods and "ours" in methods:
+        t0 = time.monotonic()
+        multi = make_librispeech(src, work / "corpus-multi", args.multitask_hours)
+        took = time.monotonic() - t0
+        print(f"multi-task corpus: {multi.recordings} recordings x {len(multi.tasks)} tasks ({took:.1f} s)")
+        best(lambda: run_worker("hand-multi", multi, 1, work, args.jobs, "hand-multi"))
+        best(functools.partial(run_ours, multi, 1, work, args.jobs, args.overrides, "ours-multi"))
     print()
     print(table(runs, args.jobs))
     rat = ratios(runs)
