@@ -6,7 +6,7 @@ OFFLINE := tools/offline
 # torch and torchaudio are pinned as a pair (see README "Installing"): other pairs fail to import torchaudio.
 TORCH_PINS := torch==2.14.1 torchaudio==2.11.0
 
-.PHONY: demo test test-unit lint install install-test system-deps bench clean
+.PHONY: demo test test-unit lint install install-test system-deps bench bench-scale clean
 
 $(BIN)/.stamp-install: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -52,6 +52,11 @@ bench: install-test
 	$(BIN)/pip install -q -r bench/requirements.txt
 	$(OFFLINE) $(BIN)/python bench/throughput.py
 	$(OFFLINE) $(BIN)/python bench/s3_listing.py
+
+# Where time and memory go as corpora grow (long: whole builds of 10k and 100k recordings, plan + commit of 1M).
+bench-scale: install-test
+	$(BIN)/pip install -q -r bench/requirements.txt
+	$(OFFLINE) $(BIN)/python bench/scale.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

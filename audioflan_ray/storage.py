@@ -249,6 +249,30 @@ class Root:
                 out.append(rel)
         return sorted(out)
 
+    def exists_glob(self, pattern: str) -> bool:
+        """Whether some file matches ``pattern`` (glob, relative to the root), stopping at the first match: a layout
+        check must not list a million-file corpus to see that it is not empty."""
+        if self.protocol != "s3":
+            import glob as globmod
+
+            return any(os.path.isfile(p) for p in globmod.iglob(self.abs(pattern)))
+        import fnmatch
+
+        head = pattern.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
+        bucket, _, key = self.abs(head).partition("/")
+        target = self.abs(pattern).partition("/")[2]
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": key}
+            if token:
+                kwargs["ContinuationToken"] = token
+            res = self.fs.call_s3("list_objects_v2", **kwargs)
+            if any(fnmatch.fnmatchcase(o["Key"], target) for o in res.get("Contents") or []):
+                return True
+            token = res.get("NextContinuationToken")
+            if not token:
+                return False
+
     def any_file(self, rel: str = "") -> bool:
         """Whether ``rel`` holds at least one file (cheap: stops at the first, never lists everything)."""
         base = self.abs(rel)

@@ -78,7 +78,7 @@ class CremaD(Recipe):
     )
 
     def check_layout(self) -> list[str]:
-        if not self.root.glob("AudioWAV/*.wav"):
+        if not self.root.exists_glob("AudioWAV/*.wav"):
             return [f"crema_d: no AudioWAV/*.wav under {self.root.uri}"]
         return []
 

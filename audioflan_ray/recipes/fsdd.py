@@ -58,7 +58,7 @@ class FSDD(Recipe):
     provides = frozenset({"transcript", "digit", "speaker", "gender", "accent", "language", "language_code", "take"})
 
     def check_layout(self) -> list[str]:
-        if not self.root.glob("recordings/*.wav"):
+        if not self.root.exists_glob("recordings/*.wav"):
             return [f"fsdd: no recordings/*.wav under {self.root.uri}"]
         return []
 

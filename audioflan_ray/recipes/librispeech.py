@@ -48,7 +48,7 @@ class LibriSpeech(Recipe):
         return "LibriSpeech/" if self.root.isdir("LibriSpeech") else ""
 
     def check_layout(self) -> list[str]:
-        if not self.root.glob(self._base() + "*/*/*/*.trans.txt"):
+        if not self.root.exists_glob(self._base() + "*/*/*/*.trans.txt"):
             return [f"librispeech: no <subset>/<spk>/<chap>/*.trans.txt under {self.root.uri} (nor under LibriSpeech/)"]
         return []
 

@@ -88,7 +88,7 @@ class RAVDESS(Recipe):
 
     def check_layout(self) -> list[str]:
         for pattern in ("Actor_*/*.wav", "*/Actor_*/*.wav", "*/*/Actor_*/*.wav"):
-            if self.root.glob(pattern):
+            if self.root.exists_glob(pattern):
                 return []
         return [f"ravdess: no Actor_NN/*.wav under {self.root.uri} (nor one or two folders down)"]
 
