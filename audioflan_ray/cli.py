@@ -77,7 +77,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             last[0] = time.monotonic()
             print(f"[validate] shards {done}/{total}", file=sys.stderr, flush=True)
 
-    report = validate(args.uri, StorageOptions(endpoint_url=args.endpoint_url), args.sample, progress)
+    mode = {"ray": True, "local": False}.get(args.on, None)
+    report = validate(args.uri, StorageOptions(endpoint_url=args.endpoint_url), args.sample, progress, mode)
     for p in report["problems"]:
         print(f"problem: {p}", file=sys.stderr)
     _print_json(report)
@@ -220,6 +221,12 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--plot", default=None, metavar="FILE.png")
         else:
             s.add_argument("--sample", type=int, default=None, metavar="N", help="check N shards (deterministic)")
+            s.add_argument(
+                "--on",
+                choices=("auto", "ray", "local"),
+                default="auto",
+                help="where shards are checked: Ray tasks, this process, or auto (Ray when up or the build is large)",
+            )
         s.set_defaults(fn=fn)
     e = sub.add_parser("export", help="(re)write the Audio-FLAN release layout of a completed build")
     e.add_argument("uri")

@@ -25,6 +25,7 @@ from audioflan_ray.tasks.engine import AUDIO_REF
 AUDIO_ID_RE = re.compile(r"^\d{2,}_[A-Za-z0-9_-]+$")
 MAX_PROBLEMS = 200
 BATCH_SHARDS = 16  # shards per validation task
+RAY_BATCHES = 64  # from this many batches (1,024 shards) a validation runs on Ray
 
 
 class _Problems:
@@ -286,9 +287,11 @@ def validate(
     options: StorageOptions | None = None,
     sample: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    distributed: bool | None = None,
 ) -> dict[str, Any]:
-    """Check a build against its manifest and the contract; distributed over Ray when Ray is up (or the build is
-    large), shard batches as tasks. ``sample``: only that many shards, chosen deterministically."""
+    """Check a build against its manifest and the contract. Shards are checked in batches: as Ray tasks when Ray is
+    up or named, when ``distributed``, or when the build is large; in this process otherwise (``distributed=False``
+    forces that). ``sample``: only that many shards, chosen deterministically."""
     root = Root(uri, options)
     problems = _Problems()
     report: dict[str, Any] = {"output": uri, "ok": False, "shards": 0, "instances": 0}
@@ -318,7 +321,7 @@ def validate(
     chosen = entries if full else _sample_of(entries, int(sample or 0))
     batches = [chosen[k : k + BATCH_SHARDS] for k in range(0, len(chosen), BATCH_SHARDS)]
     config = manifest.get("config") or {}
-    reports = list(_run(uri, options, batches, config, on_progress, len(chosen)))
+    reports = list(_run(uri, options, batches, config, on_progress, len(chosen), distributed))
     keys = np.array([h for r in reports for h in r.key_hashes], dtype=np.uint64)
     if len(np.unique(keys)) != len(keys):
         problems.add("a sample key appears twice in the build")
@@ -371,18 +374,24 @@ def _run(
     config: dict[str, Any],
     on_progress: Callable[[int, int], None] | None,
     total: int,
+    distributed: bool | None,
 ) -> Iterator[ShardReport]:
     done = 0
-    if _use_ray(len(batches)):
+    started = _start_ray(len(batches), distributed)
+    if started is not None:
         import ray
 
-        task = ray.remote(num_cpus=1)(check_shards)
-        refs = [task.remote(uri, options, b, config) for b in batches]
-        for ref, b in zip(refs, batches, strict=True):
-            yield ray.get(ref)
-            done += len(b)
-            if on_progress:
-                on_progress(done, total)
+        try:
+            task = ray.remote(num_cpus=1)(check_shards)
+            refs = [task.remote(uri, options, b, config) for b in batches]
+            for ref, b in zip(refs, batches, strict=True):
+                yield ray.get(ref)
+                done += len(b)
+                if on_progress:
+                    on_progress(done, total)
+        finally:
+            if started:
+                ray.shutdown()
         return
     for b in batches:
         yield check_shards(uri, options, b, config)
@@ -391,17 +400,22 @@ def _run(
             on_progress(done, total)
 
 
-def _use_ray(batches: int) -> bool:
-    """Ray when it is up or named (``ray job submit``, RAY_ADDRESS); a large local check starts it too."""
+def _start_ray(batches: int, distributed: bool | None) -> bool | None:
+    """Whether to check on Ray: asked for, or Ray already up or named (``ray job submit``, RAY_ADDRESS), or a build
+    large enough (``RAY_BATCHES`` batches of shards) to be worth starting it. Returns None for in-process, else
+    whether Ray was started here (and is shut down after)."""
     import os
 
-    try:
-        import ray
-    except ImportError:
-        return False
+    if distributed is False:
+        return None
+    import ray
+
     if ray.is_initialized():
-        return True
+        return False
     if os.environ.get("RAY_ADDRESS"):
         ray.init(address=os.environ["RAY_ADDRESS"], namespace="audioflan")
         return True
-    return False
+    if distributed or batches >= RAY_BATCHES:
+        ray.init(include_dashboard=False, namespace="audioflan")
+        return True
+    return None

@@ -67,6 +67,12 @@ def test_validate_cli_accepts_the_build(demo: dict[str, Any]) -> None:
     assert report["ok"] and report["instances"] == demo["summary"]["instances"]
     # the Audio-FLAN release layout is on by default, so the report above covers it too
     assert {"metadata", "scp_files", "audio_files"} <= {p.name for p in demo["out"].iterdir()}
+    # the same checks as Ray tasks (how a large build is validated) give the same report
+    on_ray = run_cli("validate", str(demo["out"]), "--on", "ray")
+    assert on_ray.returncode == 0, on_ray.stderr[-2000:]
+    assert last_json(on_ray.stdout) == report
+    sampled = last_json(run_cli("validate", str(demo["out"]), "--sample", "5").stdout)
+    assert sampled["ok"] and sampled["shards_checked"] == 5 and sampled["instances"] < report["instances"]
 
 
 def test_stats_cli_and_plot(demo: dict[str, Any], tmp_path: Path) -> None:
