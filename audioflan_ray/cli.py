@@ -77,7 +77,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             last[0] = time.monotonic()
             print(f"[validate] shards {done}/{total}", file=sys.stderr, flush=True)
 
-    mode = {"ray": True, "local": False}.get(args.on, None)
+    mode = {"ray": True, "local": False}.get(args.on)
     report = validate(args.uri, StorageOptions(endpoint_url=args.endpoint_url), args.sample, progress, mode)
     for p in report["problems"]:
         print(f"problem: {p}", file=sys.stderr)
