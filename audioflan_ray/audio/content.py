@@ -31,6 +31,8 @@ MIN_SPEECH_S = 0.5  # in all: one 0.3 s burst in a 4 s synth note is a VAD slip,
 SPEECH_MAJORITY = 0.5
 CLASSES = ("speech", "silence", "music", "noise")
 DOMAIN_HINT = {"speech": "speech", "music": "music", "audio": "noise"}
+#: The keys ``Content.to_json`` writes into ``other.quality`` (null there where no task asked for the measurement).
+FIELDS = ("duration_s", "peak_dbfs", "content_silence_ratio", "speech_ratio", "speech_segments")
 
 
 @dataclass(frozen=True)

@@ -221,16 +221,18 @@ def setup_dsp(cfg: Config) -> RowFn:
     def finish(row: Row, audio: np.ndarray, rate: int, feats: bytes | None, src: np.ndarray, orig: int) -> Row:
         m = q.metrics(audio, rate)
         reason = qfilter.check(m)
-        summary = {
+        summary: dict[str, Any] = {
             k: round(float(m[k]), 4) for k in ("rms_dbfs", "peak_dbfs", "clipping_ratio", "silence_ratio", "snr_db")
         }
         if reason:
             msg = f"quality filter: {reason} ({json.dumps(summary)})"
             return {**row, "samples": b"", "error": error_json("dsp", msg, reason)}
-        if content_tasks & set(json.loads(row.get("tasks") or "[]")):
-            from audioflan_ray.audio import content
+        from audioflan_ray.audio import content
 
+        if content_tasks & set(json.loads(row.get("tasks") or "[]")):
             summary.update(content.measure(audio, rate).to_json())  # the levels as recorded, before normalization
+        else:  # not measured (no task of this row asks): the keys stay, null, so one folder's records share one shape
+            summary.update({k: None for k in content.FIELDS if k not in summary})
         if qc.normalize_lufs is not None:
             before = float(np.max(np.abs(audio))) if len(audio) else 0.0
             audio = q.normalize_loudness(audio, rate, qc.normalize_lufs)

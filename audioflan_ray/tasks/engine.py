@@ -224,7 +224,7 @@ class Template:
         if self.content_answers:
             from audioflan_ray.audio import content
 
-            if not quality or "speech_segments" not in quality:
+            if not quality or quality.get("speech_segments") is None:
                 raise TemplateError(f"{self.minor}: the segment has no content measurement (dsp stage)")
             c = content.Content.from_json(quality)
             if self.content_answers["rule"] == "speech_presence":

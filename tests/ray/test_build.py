@@ -134,6 +134,42 @@ def test_instances_match_corpus_labels_read_with_webdataset(demo: dict[str, Any]
     assert seen == demo["summary"]["instances"]
 
 
+def test_no_label_task_has_a_single_answer_unless_its_corpora_have_one(demo: dict[str, Any]) -> None:
+    """stats.json's label distribution per task: one answer only where the recordings that could feed the task (the
+    eligible ones of the datasets that fed it) allow one: a single label value, or pairs that are all alike."""
+    from audioflan_ray.pipeline.stages import label_of
+    from tests.pipeline_util import samples
+
+    by_task = json.loads((demo["out"] / "stats.json").read_text())["by_task"]
+    labels = truth()
+    fed: dict[str, set[str]] = {}
+    for rec, _ in samples(demo["out"]):
+        fed.setdefault(rec["task_type"]["minor"][0], set()).add(rec["other"]["dataset"])
+    checked = 0
+    for minor, entry in by_task.items():
+        t = templates()[minor]
+        if not entry["labels"] or t.content_answers or not (t.kind == "label" or t.compare):
+            continue  # free text, an answer measured on the audio, or not a label (the audio of a pair or built)
+        checked += 1
+        if len(entry["labels"]) > 1:
+            continue
+        groups: dict[tuple[str, str], list[str]] = {}  # (dataset, split) -> the label values of its recordings
+        for key, item in labels.items():
+            rec = item["rec"]
+            if key.split("/", 1)[0] in fed[minor] and t.eligible(rec.meta) is None:
+                value = str(rec.meta[t.compare["field"]]) if t.compare else label_of(t, rec.meta, {})
+                groups.setdefault((key.split("/", 1)[0], rec.split), []).append(value)
+        if not t.compare:
+            possible = {v for values in groups.values() for v in values}
+        else:  # a pair in one dataset and split: "same" needs a repeated value, "different" two distinct ones
+            possible = (
+                {"same" for v in groups.values() if len(v) > len(set(v))} if t.compare["op"] == "equal" else set()
+            )
+            possible |= {"different" for v in groups.values() if len(set(v)) > 1}
+        assert len(possible) <= 1, f"{minor}: only {entry['labels']} though its recordings allow {sorted(possible)}"
+    assert checked >= 10
+
+
 def test_ray_read_webdataset_roundtrip(demo: dict[str, Any]) -> None:
     import ray
 

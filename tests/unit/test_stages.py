@@ -15,6 +15,7 @@ import pytest
 import soundfile as sf
 
 from audioflan_ray import config
+from audioflan_ray.audio import content
 from audioflan_ray.pipeline.stages import STAGES, run_rows
 from tests.conftest import SAMPLES
 
@@ -191,7 +192,12 @@ def test_dsp_resamples_measures_and_filters_by_reason() -> None:
     assert clean["error"] == "" and clean["sample_rate"] == 16000
     assert abs(len(clean["samples"]) // 4 - len(audio) * 16000 / rate) <= 1
     q = json.loads(clean["quality"])
-    assert set(q) == {"rms_dbfs", "peak_dbfs", "clipping_ratio", "silence_ratio", "snr_db"} and q["snr_db"] > 10
+    levels = {"rms_dbfs", "peak_dbfs", "clipping_ratio", "silence_ratio", "snr_db"}
+    assert set(q) == levels | set(content.FIELDS) and q["snr_db"] > 10
+    # No content task asked: the content keys are there, null, as in a record whose row was measured.
+    assert all(q[k] is None for k in set(content.FIELDS) - levels)
+    (measured,) = dsp([{**rows[0], "tasks": json.dumps(["Speech Nonspeech Detection"])}])
+    assert set(json.loads(measured["quality"])) == set(q) and json.loads(measured["quality"])["speech_ratio"] > 0.5
     err = json.loads(dirty["error"])
     assert err["stage"] == "dsp" and err["type"] == "low_snr"
 
