@@ -72,7 +72,7 @@ SOURCES = (
     Source("asvspoof2019_la", "Deepfake Detection, Vocoder Type Classification"),
     Source("jazznet", "Scale Recognition, Progression Extraction"),
     Source("mtg_jamendo_subsets", "Music Tagging, Emotion Classification and Comparison"),
-    Source("tinysol", "Instrumental Technique Classification and Comparison"),
+    Source("orchideasol", "Instrumental Technique Classification and Comparison (pairs of one and of two techniques)"),
     Source("aam", "Beat-level Instrument Recognition and Pitch Estimation, Chord Estimation"),
     Source("medleydb", "Melody Extraction (checked against its MELODY annotation)"),
     Source("fsl10k", "Music Caption, Text-to-Music Generation, Key Comparison"),
