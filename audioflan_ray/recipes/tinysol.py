@@ -7,14 +7,18 @@
   ``<Family>/<Instrument>/<technique>/<abbr>-<tech>-<pitch>-<dynamics>-....wav``, the ``Path`` column. mirdata keeps
   the CSV in ``annotation/`` and the audio in ``audio/``; both arrangements are read (audio under ``audio/``,
   ``TinySOL/`` or the root).
-- Labels: ``instrument`` = ``Instrument (in full)`` in words (``Violoncello`` -> ``violoncello``);
+- Labels: ``instrument`` = ``Instrument (in full)`` in words (``Clarinet in Bb`` -> ``clarinet in bb``), one of the
+  14 (``values``; the Zenodo card's spellings ``Violoncello`` and ``Clarinet in B-flat`` are known too);
   ``instrument_family`` = ``Family`` as a singular noun (Brass -> brass, Keyboards -> keyboard, Strings -> string,
   Winds -> wind); ``technique`` = ``Technique (in full)`` through ``vocab.technique`` (TinySOL holds only
-  ``ordinario``: it feeds technique tasks one class); ``pitch`` = ``Pitch ID`` (MIDI); ``fold`` = ``Fold``.
+  ``ordinario``: it feeds technique classification one class and cannot feed technique comparison; OrchideaSOL,
+  recipe ``orchideasol``, is the release with the other techniques); ``pitch`` = ``Pitch ID`` (MIDI); ``fold`` =
+  ``Fold``.
 - Split: the corpus gives an official five-fold split (0-4) for cross-validation. Rule used here: fold 0 -> test,
   fold 1 -> dev, folds 2-4 -> train.
-- Problems: a row with a bad fold or pitch (``bad_metadata``), an unknown technique (``bad_label``), a row whose wav
-  is absent (``missing_audio``), a wav no row lists (``missing_label``).
+- Problems: a row with a bad fold or pitch (``bad_metadata``), an instrument not of the 14 or a technique other than
+  ordinario (``bad_label``: ``values`` promises these), a row whose wav is absent (``missing_audio``), a wav no row
+  lists (``missing_label``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,26 @@ _CSV_PLACES = ("TinySOL_metadata.csv", "annotation/TinySOL_metadata.csv")
 _AUDIO_PLACES = ("audio", "TinySOL", "")
 _FAMILIES = {"brass": "brass", "keyboards": "keyboard", "strings": "string", "winds": "wind"}
 _FOLD_SPLITS = {0: "test", 1: "dev", 2: "train", 3: "train", 4: "train"}
+# ``Instrument (in full)`` in words: the 14 of the release (v6.0 spellings, then the card's other names for two).
+_INSTRUMENTS = frozenset(
+    {
+        "accordion",
+        "alto saxophone",
+        "bass tuba",
+        "bassoon",
+        "cello",
+        "clarinet in bb",
+        "contrabass",
+        "flute",
+        "french horn",
+        "oboe",
+        "trombone",
+        "trumpet in c",
+        "viola",
+        "violin",
+    }
+    | {"violoncello", "clarinet in b-flat"}
+)
 
 
 @register
@@ -49,6 +73,8 @@ class TinySOL(Recipe):
   doi = {10.5281/zenodo.3685367}
 }"""
     provides = frozenset({"instrument", "instrument_family", "technique", "pitch", "fold"})
+    # Never a voice, one technique: coverage and the plan then leave out vocal technique and technique comparison.
+    values = {"instrument": _INSTRUMENTS, "technique": frozenset({"ordinario"})}
 
     def _csv(self) -> str | None:
         return next((p for p in _CSV_PLACES if self.root.exists(p)), None)
@@ -79,14 +105,19 @@ class TinySOL(Recipe):
             if audio not in wavs:
                 problems.append(Problem(audio, "missing_audio", f"{where} lists {path}"))
                 continue
+            instrument = vocab.words(row.get("Instrument (in full)") or "")
             try:
                 technique = vocab.technique(row.get("Technique (in full)") or row.get("Technique (abbr.)") or "")
+                if technique != "ordinario":
+                    raise ValueError(f"technique {technique!r}: TinySOL holds ordinario notes only")
+                if instrument not in _INSTRUMENTS:
+                    raise ValueError(f"instrument {instrument!r} is not one of TinySOL's 14")
             except ValueError as e:
                 problems.append(Problem(where, "bad_label", str(e)))
                 continue
             family = (row.get("Family") or "").strip()
             meta = {
-                "instrument": vocab.words(row.get("Instrument (in full)") or ""),
+                "instrument": instrument,
                 "instrument_family": _FAMILIES.get(family.lower(), vocab.words(family)),
                 "technique": technique,
                 "pitch": int(pitch),

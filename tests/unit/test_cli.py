@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from audioflan_ray.pipeline.scan import cannot_feed, tasks_for
 from audioflan_ray.recipes.base import registry
 from audioflan_ray.tasks.catalog import catalog
 from audioflan_ray.tasks.engine import templates
@@ -41,6 +42,25 @@ def test_coverage_is_honest() -> None:
     assert "librispeech" in asr and "ljspeech" in asr
     age = next(x for x in text.splitlines() if " Age Recognition " in x)
     assert "librispeech lacks age" in age
+
+
+def test_coverage_and_the_plan_follow_the_known_values() -> None:
+    """TinySOL's instruments are never a voice and it holds one technique: it feeds neither Vocal Technique
+    Classification nor the technique comparison, in the listing and in the plan (both ask ``cannot_feed``)."""
+    lines = run_cli("tasks", "--coverage").stdout.splitlines()
+    fed = {x[8:50].rstrip(): x.split("fed by: ", 1)[1].split(" | ", 1)[0].split(", ") for x in lines if "fed by: " in x}
+    vocal, compare = "Vocal Technique Classification", "Instrumental Technique Comparison"
+    assert "tinysol" not in fed[vocal] and "vocalset" in fed[vocal]
+    assert "tinysol" not in fed[compare] and "orchideasol" in fed[compare]
+    assert "tinysol" in fed["Instrumental Technique Classification"]
+    tiny = registry()["tinysol"]
+    planned = {t.minor for t in tasks_for(tiny.domain, tiny.provides, None, tiny.values)}
+    assert vocal not in planned and compare not in planned and "Instrumental Technique Classification" in planned
+    # the labels alone would let it feed both: the known values are what rules them out
+    assert cannot_feed(templates()[vocal], tiny.domain, tiny.provides) is None
+    assert "has one technique only" in (
+        cannot_feed(templates()[compare], tiny.domain, tiny.provides, tiny.values) or ""
+    )
 
 
 def test_tasks_side_is_the_records_side_with_the_csv_side_as_a_note() -> None:

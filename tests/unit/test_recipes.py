@@ -16,6 +16,7 @@ import pytest
 from audioflan_ray.recipes.base import METADATA_FIELDS, Problem, Recording, registry, speaker_split
 from audioflan_ray.storage import Root
 from tests.conftest import shared_corpus
+from tests.fixtures.corpora import modules as fixture_modules
 from tests.golden.make_golden import MANIFEST_CLIPS, golden_dict, write_manifest_fixture
 
 REPO = Path(__file__).resolve().parents[2]
@@ -120,6 +121,20 @@ def test_no_speaker_crosses_splits_in_bundled_samples(name: str) -> None:
 def test_every_registered_recipe_has_a_golden_file() -> None:
     missing = [name for name in registry() if not (GOLDEN / f"{name}.jsonl").is_file()]
     assert missing == []
+
+
+def test_golden_labels_keep_the_values_their_recipe_promises() -> None:
+    """``values`` tells coverage and the plan which tasks a recipe can never feed: no scanned label may lie outside."""
+    outside = []
+    for path in sorted(GOLDEN.glob("*.jsonl")):
+        name = path.stem
+        cls = registry().get(name) or registry().get(str(getattr(fixture_modules().get(name), "RECIPE", "")))
+        for line in path.read_text(encoding="utf-8").splitlines():
+            meta = json.loads(line).get("meta") or {}
+            for field, allowed in (cls.values if cls else {}).items():
+                if field in meta and str(meta[field]) not in allowed:
+                    outside.append((name, field, meta[field]))
+    assert outside == []
 
 
 def test_scans_are_sorted_by_recording_id() -> None:

@@ -51,3 +51,21 @@ def test_zenodo_arrangement_newer_header_folds_and_problems(tmp_path: Path) -> N
 def test_check_layout_names_the_metadata_csv(tmp_path: Path) -> None:
     (msg,) = registry()["tinysol"](Root(str(tmp_path))).check_layout()
     assert "TinySOL_metadata.csv" in msg
+
+
+def test_rows_outside_the_known_values_are_bad_labels(tmp_path: Path) -> None:
+    """``values`` promises 14 instruments and ordinario only: a pizzicato or an unknown instrument is reported."""
+    rows = [
+        "Strings/Violin/pizzicato/Vn-pizz-A4-mf-1c-N.wav,2,Strings,Vn,Violin,pizz,pizzicato-secco,A4,69,mf,2,,1",
+        "Winds/Piccolo/ordinario/Pic-ord-A5-mf-N-N.wav,2,Winds,Pic,Piccolo,ord,ordinario,A5,81,mf,2,,",
+        "Strings/Violoncello/ordinario/Vc-ord-C3-mf-4c-N.wav,2,Strings,Vc,Violoncello,ord,ordinario,C3,48,mf,2,,4",
+    ]
+    (tmp_path / "TinySOL_metadata.csv").write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    for row in rows:
+        _wav(tmp_path, row.split(",")[0])
+    recipe = registry()["tinysol"](Root(str(tmp_path)))
+    items = list(recipe.scan())
+    bad = {p.path: p.message for p in items if isinstance(p, Problem)}
+    assert "ordinario" in bad["TinySOL_metadata.csv:2"] and "piccolo" in bad["TinySOL_metadata.csv:3"]
+    (cello,) = [r for r in items if isinstance(r, Recording)]
+    assert cello.meta["instrument"] in recipe.values["instrument"] and cello.meta["technique"] == "ordinario"
