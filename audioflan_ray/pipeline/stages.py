@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -314,11 +315,35 @@ FREE_TEXT = frozenset(
 MAX_LABEL_CHARS = 80
 
 
+def answer_owner(t: Template) -> str | None:
+    """The partner role whose recording is the answer (an output slot reading ``partner.<role>``), else None: the
+    answer is this recording or built from it."""
+    for slot, src in t.slots.items():
+        if t.members[slot].startswith("output") and src.startswith("partner."):
+            return src.split(".")[1]
+    return None
+
+
 def label_of(t: Template, meta: dict[str, Any], values: dict[str, Any]) -> str:
-    """The answer's label for the per-task label distribution in stats.json ("" for free-text answers)."""
+    """The answer's label for the per-task label distribution in stats.json ("" for free-text answers).
+
+    A computed answer first; then a partner's value the output names (``{other_emotion}``); then the value a task asks
+    for: the field a partner must differ on (Emotion Conversion's target emotion, the target language of a spoken
+    translation), read from the recording that is the answer; else the first required label."""
     for computed in ("answer", "content_answer", "domain_answer"):
         if computed in values:
             return str(values[computed])[:MAX_LABEL_CHARS]
+    roles = {p.role for p in t.partners}
+    for name in re.findall(r"\{(\w+)\}", t.output):
+        role, _, f = name.partition("_")
+        if role in roles and f and f not in FREE_TEXT and values.get(name) not in (None, ""):
+            return str(values[name])[:MAX_LABEL_CHARS]
+    owner = answer_owner(t)
+    for p in t.partners:
+        for f, mode in p.match:
+            value = values.get(f"{owner}_{f}") if owner else meta.get(f)
+            if mode == "different" and f not in FREE_TEXT and value not in (None, ""):
+                return str(value)[:MAX_LABEL_CHARS]
     for f in t.requires:
         if f not in FREE_TEXT and meta.get(f) not in (None, ""):
             return str(meta[f])[:MAX_LABEL_CHARS]

@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ import soundfile as sf
 
 from audioflan_ray import config
 from audioflan_ray.audio import content
-from audioflan_ray.pipeline.stages import STAGES, run_rows
+from audioflan_ray.pipeline.stages import STAGES, label_of, run_rows
+from audioflan_ray.tasks.engine import templates
 from tests.conftest import SAMPLES
 
 LJ = SAMPLES / "ljspeech/LJSpeech-1.1/wavs/LJ001-0002.wav"
@@ -291,3 +293,24 @@ def test_a_task_can_ask_for_its_own_sample_rate(tmp_path: Path) -> None:
     from audioflan_ray.validate import validate
 
     assert validate(str(uri))["ok"]
+
+
+def test_label_is_the_value_the_answer_is_about() -> None:
+    """stats.json counts a conversion by its target value, not by the first required field (the speaker)."""
+    ec = templates()["Emotion Conversion"]
+    meta = {"transcript": "Kids are talking by the door.", "speaker": "1001", "emotion": "happy"}
+    values = {**meta, "source_transcript": meta["transcript"], "source_speaker": "1001", "source_emotion": "sad"}
+    assert label_of(ec, meta, values) == "happy"
+    # the answer is the partner's recording: its emotion is the one asked for
+    assert label_of(replace(ec, slots={"source": "self", "audio": "partner.source"}), meta, values) == "sad"
+    # the output names a partner's value
+    named = replace(ec, output="{prefix}{source_emotion}", slots={"audio": "self"})
+    assert label_of(named, meta, values) == "sad"
+    s2st = templates()["Speech-to-Speech Translation"]
+    meta = {"parallel_id": "1906", "language": "Hungarian"}
+    assert label_of(s2st, meta, {**meta, "source_parallel_id": "1906", "source_language": "English"}) == "Hungarian"
+    # labels of other tasks stay what they were: a computed answer, else the first required label
+    cmp_ = templates()["Instrumental Technique Comparison"]
+    meta = {"technique": "tremolo", "instrument": "violin"}
+    assert label_of(cmp_, meta, {**meta, "answer": "Both use the same playing technique."}).startswith("Both")
+    assert label_of(templates()["Instrumental Technique Classification"], meta, meta) == "tremolo"
