@@ -63,7 +63,7 @@ def plot(stats: dict[str, Any], manifest_tasks: dict[str, str], path: str) -> No
     counts = [v["instances"] for _, v in tasks]
     ax.barh(names, counts, color=[DOMAIN_COLORS.get(domain_of(t), OTHER_COLOR) for t in names])
     ax.invert_yaxis()
-    ax.set_ylim(len(names) - 0.5, -0.5)
+    ax.set_ylim(max(len(names), 1) - 0.5, -0.5)  # an empty build still gets a readable (empty) axis
     ax.tick_params(axis="y", labelsize=9)
     for y, n in enumerate(counts):
         ax.annotate(f" {n}", (n, y), va="center", fontsize=8)

@@ -540,6 +540,7 @@ def run_ours(corpus: Corpus, scale: int, work: Path, jobs: int, overrides: list[
         f"output.uri={out}",
         f"build.tasks=[{', '.join(corpus.tasks)}]",
         f"ray.num_cpus={jobs}",
+        f"ray.plan_unit_recordings={CHUNK}",  # the demo config's small units suit a laptop demo, not a corpus
         *overrides,
     ]
     ray_tmp = Path(tempfile.mkdtemp(prefix="afb-ray-"))  # short: Ray's socket paths must fit in 107 bytes

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import lfilter
 
 LEVEL_FLOOR_DB = -120.0
 _POWER_FLOOR = 10 ** (LEVEL_FLOOR_DB / 10)  # 1e-12
@@ -142,6 +141,8 @@ def loudness_lufs(samples: np.ndarray, rate: int) -> float:
         raise ValueError(f"loudness_lufs wants mono samples, got shape {x.shape}")
     if len(x) == 0:
         return ABSOLUTE_GATE_LUFS
+    from scipy.signal import lfilter  # importing scipy.signal costs ~1.4 s; only loudness work pays for it
+
     (b1, a1), (b2, a2) = k_weighting(int(rate))
     y = lfilter(b2, a2, lfilter(b1, a1, x))
     block, step = int(round(0.4 * rate)), int(round(0.1 * rate))

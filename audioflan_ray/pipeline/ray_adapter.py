@@ -174,11 +174,15 @@ def unit_graph(cfg: Config, out_uri: str, units: Sequence[tuple[str, int]], data
     ctx.print_on_execution_start = False
     ctx.target_max_block_size = None  # a unit is one block from read to write
     options = StorageOptions(endpoint_url=cfg.storage.endpoint_url, retries=cfg.storage.retries)
-    ds: Any = ray.data.read_datasource(UnitSource(out_uri, options, units), override_num_blocks=max(1, len(units)))
+    retry = {"max_retries": cfg.ray.max_task_retries, "retry_exceptions": [TransientError]}
+    # The read carries the same remote args as the task stages: Ray fuses Read -> MapBatches only when they are
+    # equal, and an unfused graph moves every unit's rows through the object store twice.
+    ds: Any = ray.data.read_datasource(
+        UnitSource(out_uri, options, units), override_num_blocks=max(1, len(units)), ray_remote_args=dict(retry)
+    )
     chains = plan_chains(STAGES, cfg)
     columns = list(PLAN_COLUMNS)
     gpu_visible = bool(ray.cluster_resources().get("GPU"))
-    retry = {"max_retries": cfg.ray.max_task_retries, "retry_exceptions": [TransientError]}
     for n, chain in enumerate(chains):
         cols: list[list[str]] = []
         for stage in chain:

@@ -25,6 +25,8 @@ from audioflan_ray.errors import TemplateError
 from audioflan_ray.tasks.catalog import TaskInfo, catalog
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
+# libyaml parses the 80 templates ~10x faster than pure Python (every worker loads them once); same safe subset.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MIN_INSTRUCTIONS = 20
 PLACEHOLDERS_FIXED = {"audio_label", "text_label", "prefix"}
 SOA, EOA = "<|SOA|>", "<|EOA|>"
@@ -369,7 +371,7 @@ def load_template(path: Path) -> Template:
     from audioflan_ray.recipes.base import METADATA_FIELDS
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise TemplateError(f"{path}: {exc}") from exc
     if not isinstance(data, dict):
