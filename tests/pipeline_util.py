@@ -6,10 +6,12 @@ The work functions are the ones Ray runs; only the scheduling differs, so these 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+import soundfile as sf
 
 from audioflan_ray import config
 from audioflan_ray.config import Config
@@ -62,3 +64,34 @@ def instances(cfg: Config) -> list[tuple[dict[str, Any], dict[str, bytes]]]:
         x for f in sorted((out / "errors").glob("*.jsonl")) for x in f.read_text().splitlines()
     ]
     return samples(out)
+
+
+def manifest_corpus(root: Path, rows: list[tuple[str, Path]], dup: bool = False) -> None:
+    """A ``manifest``-recipe corpus of ``rows`` (recording id, source wav; a missing source stays missing), all in
+    train, each transcript its id; ``dup`` repeats the first recording id."""
+    lines = []
+    for rid, src in rows:
+        dst = root / src.name
+        root.mkdir(parents=True, exist_ok=True)
+        if src.exists():
+            shutil.copyfile(src, dst)
+        lines.append({"recording_id": rid, "audio": src.name, "split": "train", "meta": {"transcript": rid}})
+    if dup:
+        lines.append(dict(lines[0]))
+    (root / "manifest.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+
+
+def bad_input_corpus(root: Path) -> Path:
+    """30 good FSDD clips, one recording id listed twice, and an RF64 file cut to a third of its length (``cut``)."""
+    clips = sorted((SAMPLES / "fsdd/recordings").glob("*.wav"))[:30]
+    manifest_corpus(root, [(f"r{i}", p) for i, p in enumerate(clips)], dup=True)
+    x, rate = sf.read(SAMPLES / "ljspeech/LJSpeech-1.1/wavs/LJ001-0002.wav", dtype="float32")
+    rf64 = root / "cut.wav"
+    sf.write(rf64, x, rate, format="RF64", subtype="PCM_16")
+    rf64.write_bytes(rf64.read_bytes()[: rf64.stat().st_size // 3])
+    with open(root / "manifest.jsonl", "a") as f:
+        f.write(
+            json.dumps({"recording_id": "cut", "audio": "cut.wav", "split": "train", "meta": {"transcript": "x"}})
+            + "\n"
+        )
+    return root

@@ -319,6 +319,7 @@ def _reverberate(inp: Inputs) -> Built:
     direct = max(1, round(DIRECT_S * inp.rate))
     drr = _ratio_db(rir[:direct], rir[direct:])
     from scipy.signal import fftconvolve  # scipy.signal loads in ~1.4 s: only builds that filter pay
+
     (clean, reverberant), _ = _limit(x, fftconvolve(x, rir)[: len(x)])
     return Built(
         {"reverberant": (reverberant, inp.rate), "clean": (clean, inp.rate)},
@@ -368,6 +369,7 @@ def _band_limit(inp: Inputs) -> Built:
         raise ValueError(f"cutoff_hz {cutoff}: needs 0 < cutoff and cutoff + {TRANSITION_HZ:g} Hz < {inp.rate / 2:g}")
     # Elliptic rather than Butterworth: a Butterworth of practical order is only ~15 dB down 500 Hz above 4 kHz.
     from scipy.signal import ellip, ellipord, sosfiltfilt
+
     order, wn = ellipord(cutoff, stop, PASSBAND_RIPPLE_DB, STOPBAND_DB, fs=inp.rate)
     sos = ellip(order, PASSBAND_RIPPLE_DB, STOPBAND_DB, wn, output="sos", fs=inp.rate)
     pad = 3 * (2 * len(sos) + 1)
@@ -389,6 +391,7 @@ def _downsample(inp: Inputs) -> Built:
         raise ValueError(f"low_rate {low_rate} must lie below the target rate {inp.rate}")
     g = math.gcd(low_rate, inp.rate)
     from scipy.signal import resample_poly
+
     (clean, low), _ = _limit(x, resample_poly(x, low_rate // g, inp.rate // g))
     return Built(
         {"low": (low, low_rate), "clean": (clean, inp.rate)},

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from audioflan_ray import cli
 from audioflan_ray.errors import LockHeld, OutputRefused, TransientError
@@ -25,7 +24,16 @@ from audioflan_ray.storage import Root
 from audioflan_ray.tasks.catalog import catalog
 from audioflan_ray.validate import validate
 from tests.conftest import SAMPLES
-from tests.pipeline_util import build, load, samples, shard_bytes, shard_index, sources
+from tests.pipeline_util import (
+    bad_input_corpus,
+    build,
+    load,
+    manifest_corpus,
+    samples,
+    shard_bytes,
+    shard_index,
+    sources,
+)
 
 TASKS = (
     "build.tasks=[Automatic Speech Recognition, Text to Speech, Language Identification, Speaker Verification, "
@@ -407,32 +415,8 @@ def test_a_bug_fails_the_build_and_commits_nothing(built: dict[str, Any], monkey
     assert not (out / "manifest.json").exists()
 
 
-def _manifest_corpus(root: Path, rows: list[tuple[str, Path]], dup: bool = False) -> None:
-    lines = []
-    for rid, src in rows:
-        dst = root / src.name
-        root.mkdir(parents=True, exist_ok=True)
-        if src.exists():
-            shutil.copyfile(src, dst)
-        lines.append({"recording_id": rid, "audio": src.name, "split": "train", "meta": {"transcript": rid}})
-    if dup:
-        lines.append(dict(lines[0]))
-    (root / "manifest.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
-
-
 def test_duplicates_and_a_cut_off_rf64_are_quarantined_and_the_build_validates(tmp_path: Path) -> None:
-    clips = sorted((SAMPLES / "fsdd/recordings").glob("*.wav"))[:30]
-    corpus = tmp_path / "corpus"
-    _manifest_corpus(corpus, [(f"r{i}", p) for i, p in enumerate(clips)], dup=True)
-    x, rate = sf.read(SAMPLES / "ljspeech/LJSpeech-1.1/wavs/LJ001-0002.wav", dtype="float32")
-    rf64 = corpus / "cut.wav"
-    sf.write(rf64, x, rate, format="RF64", subtype="PCM_16")
-    rf64.write_bytes(rf64.read_bytes()[: rf64.stat().st_size // 3])
-    with open(corpus / "manifest.jsonl", "a") as f:
-        f.write(
-            json.dumps({"recording_id": "cut", "audio": "cut.wav", "split": "train", "meta": {"transcript": "x"}})
-            + "\n"
-        )
+    corpus = bad_input_corpus(tmp_path / "corpus")
     out = tmp_path / "out"
     res = build(
         load(
@@ -456,7 +440,7 @@ def test_duplicates_and_a_cut_off_rf64_are_quarantined_and_the_build_validates(t
 def test_too_large_a_quarantine_fails_the_build(tmp_path: Path) -> None:
     clips = sorted((SAMPLES / "fsdd/recordings").glob("*.wav"))[:6]
     corpus = tmp_path / "corpus"
-    _manifest_corpus(corpus, [(f"r{i}", p) for i, p in enumerate(clips)] + [("gone", corpus / "gone.wav")])
+    manifest_corpus(corpus, [(f"r{i}", p) for i, p in enumerate(clips)] + [("gone", corpus / "gone.wav")])
     (corpus / "gone.wav").write_bytes(b"RIFF")  # not audio
     out = tmp_path / "out"
     with pytest.raises(ErrorRateExceeded, match="max_error_fraction"):
@@ -474,7 +458,7 @@ def test_too_large_a_quarantine_fails_the_build(tmp_path: Path) -> None:
 def test_a_symlink_out_of_the_corpus_root_is_refused(tmp_path: Path) -> None:
     clips = sorted((SAMPLES / "fsdd/recordings").glob("*.wav"))[:20]
     corpus = tmp_path / "corpus"
-    _manifest_corpus(corpus, [(f"r{i}", p) for i, p in enumerate(clips)])
+    manifest_corpus(corpus, [(f"r{i}", p) for i, p in enumerate(clips)])
     outside = tmp_path / "secret.wav"
     shutil.copyfile(clips[0], outside)
     (corpus / "link.wav").symlink_to(outside)
