@@ -99,7 +99,7 @@ def is_transient(exc: BaseException) -> bool:
 def retrying(fn: Callable[[], T], what: str, attempts: int = 4, base_s: float = 0.5) -> T:
     """``fn()``, retried with jittered exponential backoff while it fails transiently (on top of the S3 client's
     own retries: a connection reset mid-body is not retried there). Persistent faults raise ``TransientError``;
-    a missing object raises ``DataError("missing_audio")``; any other exception propagates as it is (a bug)."""
+    a missing object raises ``DataError(..., "missing_file")``; any other exception propagates as it is (a bug)."""
     for attempt in range(attempts):
         try:
             return fn()

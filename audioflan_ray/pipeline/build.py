@@ -42,8 +42,6 @@ from audioflan_ray.schema import (
     SHARD_INDEX,
     SHARD_INDEX_SCHEMA,
     STAGING,
-    UNIT_INDEX,
-    UNIT_INDEX_SCHEMA,
 )
 from audioflan_ray.sink import pack
 from audioflan_ray.sink.commit import make_stats, summary_of, write_manifest
@@ -126,7 +124,7 @@ def run_build(cfg: Config, temp_dir: str | None = None, executor: Executor | Non
         with phases("pack"):
             packed = _pack(executor, cfg, out, plan, run_id)
         with phases("commit"):
-            manifest = _commit(cfg, out, plan, bid, run_id, packed, phases)
+            manifest = _commit(executor, cfg, out, plan, bid, run_id, packed, phases)
         result.summary = summary_of(manifest, cfg.output.uri)
         result.seconds = time.monotonic() - start
         emit(phases.line())
@@ -376,7 +374,7 @@ def _stale_audio(out: Root, new_scp: set[str]) -> list[str]:
 
 
 def _commit(
-    cfg: Config, out: Root, plan: Plan, bid: str, run_id: str, packed: Packed, phases: Phases
+    executor: Executor, cfg: Config, out: Root, plan: Plan, bid: str, run_id: str, packed: Packed, phases: Phases
 ) -> dict[str, Any]:
     error_files = _write_errors(out, plan, packed)
     pq_rows = pa.Table.from_pylist(packed.shards, schema=SHARD_INDEX_SCHEMA)
@@ -387,7 +385,8 @@ def _commit(
     with out.open(SHARD_INDEX + ".tmp", "wb") as f:
         pq.write_table(pq_rows, f)
     out.move(SHARD_INDEX + ".tmp", SHARD_INDEX)
-    pack.merge_parquet(out, packed.unit_parts, UNIT_INDEX, UNIT_INDEX_SCHEMA)
+    # merged by a worker: the unit index grows with the build, and the driver's memory must not
+    list(executor.map(pack.merge_unit_index, [(out.uri, storage_options(cfg), packed.unit_parts)]))
     release_rows = [{"path": p, "kind": "scp" if p.startswith("scp_files/") else "jsonl"} for p in packed.files]
     if cfg.output.release_layout:
         with out.open(RELEASE_INDEX + ".tmp", "wb") as f:
@@ -450,8 +449,8 @@ def run_export(uri: str, options: StorageOptions, cfg: Config, executor: Executo
     manifest = json.loads(out.read_bytes(MANIFEST))
     run_id = new_run_id()
     lock = Lock(out, run_id).acquire(cfg.build.lock_stale_s, cfg.build.take_over_lock)
-    executor.start()
     try:
+        executor.start()  # inside the try: a Ray that fails to start still releases the lock
         with out.open(str(manifest.get("shard_index") or SHARD_INDEX), "rb") as f:
             shards = pq.read_table(f, columns=["path"]).column("path").to_pylist()
         datasets = datasets_of(manifest["config"].get("sources") or [], options)

@@ -4,10 +4,11 @@ One task per dataset (every source of that recipe) reads the dataset's scan file
 
 - quarantines every repeat of a (dataset, recording id) pair after its first occurrence (``duplicate``): the one
   check for every recipe;
-- chooses the partners of the tasks over two or more recordings (and the options of choice tasks), from the same
-  dataset, domain and split (or the noise pool: the dataset named by ``audio.simulate.noise``, same split). A
-  partner is the first eligible recording after this one on a hash ring of the candidates, so adding or removing a
-  recording changes the partners of its ring neighbours only. ``balanced`` matches alternate same / different
+- chooses the partners of the tasks over two or more recordings, from the same dataset, domain and split (or the
+  noise pool: the dataset named by ``audio.simulate.noise``, same split), and the options of choice tasks. A
+  partner is the first eligible recording after this one on a hash ring of the candidates, and each option the
+  first value after it on a hash ring of the field's values (one ring per option), so adding or removing a
+  recording or a value changes the links of its ring neighbours only. ``balanced`` matches alternate same / different
   within each unit and pool (as many of each per unit, ±1, from a hashed start). Symmetric comparisons never pair
   the same two recordings twice (in either order); a corpus's own pair (``real_audio``) links only the partners
   it reads;
@@ -156,8 +157,13 @@ class Linker:
                 if noise_keep[i]:
                     self.noise_pools[noise.split[i]].append(i)
         self._rings: dict[tuple[Any, ...], dict[tuple[str, ...], tuple[list[int], list[int]]]] = {}
-        self._vocab: dict[tuple[str, str], list[str]] = {}
+        self._vocab: dict[tuple[str, str, str, int], tuple[list[int], list[str]]] = {}
         self._balance: Counter[tuple[str, ...]] = Counter()
+        # a unit's name for the balance: its first recording (unit ids count units, so an inserted unit would
+        # renumber every later one and flip their balance)
+        self._unit_name: dict[str, str] = {}
+        for i in range(len(rows)):
+            self._unit_name.setdefault(rows.unit[i], rows.recording_id[i])
         self._pairs: dict[str, set[tuple[int, int]]] = defaultdict(set)
 
     # -- rings ---------------------------------------------------------------------------------------------------------
@@ -248,7 +254,7 @@ class Linker:
                 return None, f"no partner with the same and one with a different {f}"
             # Alternating within each unit and pool keeps both answers equally common (±1 per unit) and leaves other
             # units' pairs alone when a recording changes; a hashed start keeps small units from favouring "same".
-            bkey = (t.minor, rows.unit[i], rows.domain[i], rows.split[i])
+            bkey = (t.minor, self._unit_name[rows.unit[i]], rows.domain[i], rows.split[i])
             decision = "same" if (self._balance[bkey] + h64(*bkey)) % 2 == 0 else "different"
             self._balance[bkey] += 1
         partners: dict[str, Any] = {}
@@ -292,32 +298,38 @@ class Linker:
         links: dict[str, Any] = {"partners": partners}
         if t.choices:
             f, count = t.choices["field"], t.choices["count"]
-            vocab = self._vocabulary(rows.domain[i], f)
             truth = str(m[f])
+            # each option follows the recording on its own hash ring of the vocabulary: a value new to the
+            # vocabulary changes the options of only the recordings just before it on a ring (other units stay
+            # reusable), and with one ring per option no set of options recurs as a whole (no tell for the truth)
             picked: list[str] = []
-            others = len(vocab) - (1 if truth in vocab else 0)
-            k = 0
-            while len(picked) < min(count - 1, others) and k < 64 * count:
-                v = vocab[h64(rows.recording_id[i], t.code, k) % len(vocab)]
-                if v != truth and v not in picked:
-                    picked.append(v)
-                k += 1
+            for r in range(count - 1):
+                positions, vocab = self._vocabulary(rows.domain[i], f, t.code, r)
+                start = bisect.bisect_right(positions, h64(rows.recording_id[i], t.code, "choices", r))
+                for k in range(len(vocab)):
+                    v = vocab[(start + k) % len(vocab)]
+                    if v != truth and v not in picked:
+                        picked.append(v)
+                        break
             if not picked:
                 return None, f"no other {f} to offer as a choice"
             options = sorted([truth, *picked], key=lambda v: h64(rows.recording_id[i], t.code, "order", v))
             links["choices"] = ", ".join(options)
         return links, None
 
-    def _vocabulary(self, domain: str, f: str) -> list[str]:
-        if (domain, f) not in self._vocab:
+    def _vocabulary(self, domain: str, f: str, code: str, ring: int) -> tuple[list[int], list[str]]:
+        """The values of ``f`` in ``domain`` on hash ring ``ring``: (sorted positions, values in ring order)."""
+        key = (domain, f, code, ring)
+        if key not in self._vocab:
             rows = self.rows
             values = {
                 str(rows.meta(i)[f])
                 for i in range(len(rows))
                 if self.keep[i] and rows.domain[i] == domain and f in rows.meta(i)
             }
-            self._vocab[(domain, f)] = sorted(values)
-        return self._vocab[(domain, f)]
+            points = sorted((h64(v, code, "choice", ring), v) for v in values)
+            self._vocab[key] = ([p for p, _ in points], [v for _, v in points])
+        return self._vocab[key]
 
 
 @dataclass

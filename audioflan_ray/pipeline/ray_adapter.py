@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any, TypeVar
 
 import pyarrow as pa
@@ -58,13 +60,23 @@ def cpus() -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def remote_map(fn: Callable[..., T], jobs: Sequence[tuple[Any, ...]], retries: int = 3) -> Iterator[T]:
-    """``fn(*job)`` for every job as Ray tasks, results in job order (planning and packing work)."""
+def remote_map(
+    fn: Callable[..., T], jobs: Iterable[tuple[Any, ...]], retries: int = 3, window: int | None = None
+) -> Iterator[T]:
+    """``fn(*job)`` for every job as Ray tasks, results in job order (planning and packing work).
+
+    At most ``window`` tasks are in flight (default: 4 per cluster CPU, at least 16), and a result's reference is
+    dropped once it is read: Ray keeps each task's spec (for lineage) and its result while its reference lives, so
+    submitting every job at once made the driver grow with the number of units."""
     options: dict[str, Any] = {"num_cpus": 1, "max_retries": retries, "retry_exceptions": [TransientError]}
     task = ray.remote(**options)(fn)
-    refs = [task.remote(*job) for job in jobs]
-    for ref in refs:
-        yield ray.get(ref)
+    size = window or max(16, 4 * cpus())
+    todo = iter(jobs)
+    pending: deque[ray.ObjectRef] = deque(task.remote(*job) for job in islice(todo, size))
+    while pending:
+        result = ray.get(pending.popleft())
+        pending.extend(task.remote(*job) for job in islice(todo, 1))
+        yield result
 
 
 class RayExecutor:
@@ -75,6 +87,9 @@ class RayExecutor:
 
     def start(self) -> None:
         self.started = init_ray(self.cfg, self.temp_dir)
+        # The driver reads only small indexes, but Arrow's default allocator (mimalloc) keeps the pages it frees
+        # and grows with every read; the system allocator returns them, so the driver stays flat (bench/scale.py).
+        pa.set_memory_pool(pa.system_memory_pool())
 
     def close(self) -> None:
         if self.started:

@@ -27,11 +27,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from audioflan_ray.release import JSONL_MAX_BYTES
-from audioflan_ray.schema import STAGING, UNIT_INDEX_SCHEMA, shard_path
+from audioflan_ray.schema import STAGING, UNIT_INDEX, UNIT_INDEX_SCHEMA, shard_path
 from audioflan_ray.sink.pieces import TAR_END, read_marker
 from audioflan_ray.storage import Root, Span, StorageOptions, concat
 from audioflan_ray.tasks.engine import templates
 
+#: rows per row group of the unit index parts: what the merge holds at a time
+MERGE_ROWS = 4096
 GATHER_SCHEMA = pa.schema(
     [
         ("kind", pa.string()),  # shard | jsonl | scp
@@ -188,7 +190,7 @@ def gather(
     with root.open(f"{pack_dir(run_id)}/gather-{batch:06d}.parquet", "wb") as f:
         pq.write_table(pa.Table.from_pylist(rows, schema=GATHER_SCHEMA), f)
     with root.open(f"{pack_dir(run_id)}/units/records-{batch:06d}.parquet", "wb") as f:
-        pq.write_table(pa.Table.from_pylist(unit_records, schema=UNIT_INDEX_SCHEMA), f)
+        pq.write_table(pa.Table.from_pylist(unit_records, schema=UNIT_INDEX_SCHEMA), f, row_group_size=MERGE_ROWS)
     return res
 
 
@@ -366,7 +368,7 @@ def write_outputs(
     if unit_rows:
         res.units_path = f"{pack_dir(run_id)}/units/{kind}-{_flat(target)}-{first:06d}.parquet"
         with root.open(res.units_path, "wb") as f:
-            pq.write_table(pa.Table.from_pylist(unit_rows, schema=UNIT_INDEX_SCHEMA), f)
+            pq.write_table(pa.Table.from_pylist(unit_rows, schema=UNIT_INDEX_SCHEMA), f, row_group_size=MERGE_ROWS)
     return res
 
 
@@ -389,16 +391,22 @@ def _write_scp(roots: Roots, name: str, parts: list[dict[str, Any]]) -> None:
     roots.out.write_bytes_atomic(name, body.encode())
 
 
-def merge_parquet(root: Root, parts: list[str], dest: str, schema: pa.Schema, sort_key: str | None = None) -> int:
-    """Concatenate Parquet parts into ``dest`` one part at a time (never all in memory); returns the row count."""
+def merge_parquet(root: Root, parts: list[str], dest: str, schema: pa.Schema) -> int:
+    """Concatenate Parquet parts into ``dest`` a row group at a time (parts are written in row groups of
+    ``MERGE_ROWS``); returns the row count."""
     rows = 0
     with root.open(dest + ".tmp", "wb") as sink, pq.ParquetWriter(sink, schema) as writer:
         for part in parts:
             with root.open(part, "rb") as f:
-                table = pq.read_table(f).cast(schema)
-            if sort_key:
-                table = table.sort_by(sort_key)
-            writer.write_table(table)
-            rows += table.num_rows
+                pf = pq.ParquetFile(f)
+                for group in range(pf.num_row_groups):
+                    table = pf.read_row_group(group, use_threads=False).cast(schema)
+                    writer.write_table(table)
+                    rows += table.num_rows
     root.move(dest + ".tmp", dest)
     return rows
+
+
+def merge_unit_index(out_uri: str, options: StorageOptions, parts: list[str]) -> int:
+    """Write ``units.parquet`` from the unit index parts (a task: its memory grows with the index)."""
+    return merge_parquet(Root(out_uri, options), parts, UNIT_INDEX, UNIT_INDEX_SCHEMA)

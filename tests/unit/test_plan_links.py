@@ -189,3 +189,28 @@ def test_sources_of_one_recipe_in_two_domains_never_pair(tmp_path: Path) -> None
         if link is not None:
             partner = link["partners"]["other"]["recording_id"]
             assert next(x for x in rows if x["recording_id"] == partner)["domain"] == r["domain"]
+
+
+def test_an_inserted_unit_leaves_the_balance_of_later_units_alone(tmp_path: Path) -> None:
+    """Unit ids count units, so a unit inserted early renumbers the later ones: their same / different balance must
+    not follow the number (else one new recording would change the pairs, and the reuse, of every later unit)."""
+    t = template(tmp_path, "balanced")
+
+    def links(units: list[list[tuple[str, str]]]) -> dict[str, Any]:
+        spec = [(rec, "train", spk) for unit in units for rec, spk in unit]
+        rows, metas = rows_of(spec)
+        cols = columns(rows, metas)
+        cols.unit = [f"000-000000-{k:05d}" for k, unit in enumerate(units) for _ in unit]
+        lk = Linker(cols, [True] * len(rows), None, None)
+        return {rows[i]["recording_id"]: lk.link(i, t)[0] for i in range(len(rows))}
+
+    units = [[(f"r{u}{k}", f"spk{(u + k) % 6}") for k in range(8)] for u in range(6)]
+    before = links(units)
+    # a new speaker's recordings, alone on their own ring group for "same", in a unit inserted first
+    after = links([[(f"new{k}", "spknew") for k in range(8)], *units])
+    decisions = lambda got: {  # noqa: E731
+        rec: got[rec]["partners"]["other"]["meta"]["speaker"] == rec_speaker
+        for unit in units
+        for rec, rec_speaker in unit
+    }
+    assert decisions(after) == decisions(before)
