@@ -57,18 +57,25 @@ def speakers() -> list[str]:
     return [f"spk{a}{b}" for a in letters for b in letters]
 
 
+def fsdd_clips() -> list[Path]:
+    return sorted((SHARED_FSDD if SHARED_FSDD.is_dir() else SAMPLE_FSDD).glob("*.wav"))
+
+
+def take(clips: list[Path], names: list[str], j: int) -> tuple[Path, str]:
+    """Recording ``j`` of the synthetic corpus: its real clip (cycled) and its FSDD name (speakers in turn)."""
+    clip = clips[j % len(clips)]
+    return clip, f"{clip.name.split('_', 1)[0]}_{names[j % len(names)]}_{j // len(names)}.wav"
+
+
 def make_corpus(parent: Path, recordings: int) -> Path:
     """``recordings`` FSDD-layout files, hard links to the real clips (cycled)."""
-    src = SHARED_FSDD if SHARED_FSDD.is_dir() else SAMPLE_FSDD
-    clips = sorted(src.glob("*.wav"))
+    clips, names = fsdd_clips(), speakers()
     root = parent / f"fsdd-{recordings}"
     rec = root / "recordings"
     rec.mkdir(parents=True)
-    names = speakers()
     for j in range(recordings):
-        clip = clips[j % len(clips)]
-        digit = clip.name.split("_", 1)[0]
-        os.link(clip, rec / f"{digit}_{names[j % len(names)]}_{j // len(names)}.wav")
+        clip, name = take(clips, names, j)
+        os.link(clip, rec / name)
     return root
 
 
@@ -167,12 +174,11 @@ def measure(kind: str, n: int, corpus: Path, out: Path, log: Path, cmd: list[str
         "shards_parquet_bytes": (out / "shards.parquet").stat().st_size,
         "units_parquet_bytes": (out / "units.parquet").stat().st_size,
     }
+    text = log.read_text(errors="replace")
     units = re.search(
-        r"^\[units\] (\d+) planned: (\d+) already complete.*?, (\d+) reused from .*?, (\d+) to build",
-        log.read_text(errors="replace"),
-        re.M,
+        r"^\[units\] (\d+) planned: (\d+) already complete.*?, (\d+) reused from .*?, (\d+) to build", text, re.M
     )
-    planned = re.search(r"^\[plan\] (\d+) recordings", log.read_text(errors="replace"), re.M)
+    planned = re.search(r"^\[plan\] (\d+) recordings", text, re.M)
     if planned:
         row["planned_recordings"] = int(planned.group(1))
     if units:
@@ -249,9 +255,7 @@ def change_corpus(root: Path, n: int, scenario: str) -> dict[str, int]:
     existing speakers, also spread over the corpus; ``new_speakers`` = every recording of a few new speakers (how a
     corpus release grows: new speakers, folders or clips, together in the plan's order)."""
     rec = root / "recordings"
-    names = speakers()
-    src = SHARED_FSDD if SHARED_FSDD.is_dir() else SAMPLE_FSDD
-    clips = sorted(src.glob("*.wav"))
+    clips, names = fsdd_clips(), speakers()
     files = sorted(rec.glob("*.wav"))
     k = max(1, n // 100)
     added = changed = deleted = 0
@@ -269,13 +273,10 @@ def change_corpus(root: Path, n: int, scenario: str) -> dict[str, int]:
         k = third
     takes = max(1, n // len(names))  # as many takes per new speaker as the others have
     for j in range(n, n + k):
-        clip = clips[j % len(clips)]
-        digit = clip.name.split("_", 1)[0]
+        clip, name = take(clips, names, j)
         if scenario == "new_speakers":
             who = (j - n) // takes  # FSDD speaker names are letters only; "spl.." sorts after every "spk.."
-            name = f"{digit}_spl{names[who][3:]}_{(j - n) % takes}.wav"
-        else:
-            name = f"{digit}_{names[j % len(names)]}_{j // len(names)}.wav"
+            name = f"{name.split('_', 1)[0]}_spl{names[who][3:]}_{(j - n) % takes}.wav"
         os.link(clip, rec / name)
         added += 1
     return {"added": added, "changed": changed, "deleted": deleted}
@@ -435,9 +436,7 @@ def main(argv: list[str] | None = None) -> int:
 def ratios(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Per kind, each size against the smallest: driver RSS, plan seconds per recording, wall per recording."""
     out: dict[str, Any] = {}
-    for kind in sorted(
-        {r["kind"] for r in rows if "driver_peak_rss_mib" in r and r["kind"] in ("whole", "plan+commit")}
-    ):
+    for kind in sorted({r["kind"] for r in rows} & {"whole", "plan+commit"}):
         runs = sorted((r for r in rows if r["kind"] == kind), key=lambda r: r["recordings"])
         base = runs[0]
         out[kind] = {

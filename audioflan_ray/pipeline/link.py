@@ -157,6 +157,7 @@ class Linker:
                 if noise_keep[i]:
                     self.noise_pools[noise.split[i]].append(i)
         self._rings: dict[tuple[Any, ...], dict[tuple[str, ...], tuple[list[int], list[int]]]] = {}
+        self._values: dict[tuple[str, str], set[str]] = {}
         self._vocab: dict[tuple[str, str, str, int], tuple[list[int], list[str]]] = {}
         self._balance: Counter[tuple[str, ...]] = Counter()
         # a unit's name for the balance: its first recording (unit ids count units, so an inserted unit would
@@ -321,13 +322,14 @@ class Linker:
         """The values of ``f`` in ``domain`` on hash ring ``ring``: (sorted positions, values in ring order)."""
         key = (domain, f, code, ring)
         if key not in self._vocab:
-            rows = self.rows
-            values = {
-                str(rows.meta(i)[f])
-                for i in range(len(rows))
-                if self.keep[i] and rows.domain[i] == domain and f in rows.meta(i)
-            }
-            points = sorted((h64(v, code, "choice", ring), v) for v in values)
+            if (domain, f) not in self._values:  # one pass over the rows, whatever the rings
+                rows = self.rows
+                self._values[(domain, f)] = {
+                    str(rows.meta(i)[f])
+                    for i in range(len(rows))
+                    if self.keep[i] and rows.domain[i] == domain and f in rows.meta(i)
+                }
+            points = sorted((h64(v, code, "choice", ring), v) for v in self._values[(domain, f)])
             self._vocab[key] = ([p for p, _ in points], [v for _, v in points])
         return self._vocab[key]
 

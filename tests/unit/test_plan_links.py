@@ -208,9 +208,8 @@ def test_an_inserted_unit_leaves_the_balance_of_later_units_alone(tmp_path: Path
     before = links(units)
     # a new speaker's recordings, alone on their own ring group for "same", in a unit inserted first
     after = links([[(f"new{k}", "spknew") for k in range(8)], *units])
-    decisions = lambda got: {  # noqa: E731
-        rec: got[rec]["partners"]["other"]["meta"]["speaker"] == rec_speaker
-        for unit in units
-        for rec, rec_speaker in unit
-    }
-    assert decisions(after) == decisions(before)
+
+    def same_speaker(got: dict[str, Any]) -> dict[str, bool]:
+        return {rec: got[rec]["partners"]["other"]["meta"]["speaker"] == spk for unit in units for rec, spk in unit}
+
+    assert same_speaker(after) == same_speaker(before)
